@@ -1,0 +1,52 @@
+# One venv, built from pyproject.toml; every target sets it up first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run ingest test unit lint format evals bench studio clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+run: setup ## index the knowledge if needed, then serve the web page and API
+	$(PY) -m bank_router.cli ingest
+	$(VENV)/bin/uvicorn api.main:app --host $(HOST) --port $(PORT)
+
+ingest: setup
+	$(PY) -m bank_router.cli ingest
+
+test: setup ## unit and integration tests, then the eval gate
+	$(PY) -m pytest -q
+	$(PY) -m evals.run --split test --gate
+
+unit: setup
+	$(PY) -m pytest -q -m "not integration"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+evals: setup ## scored report on the held-out split (and the training split)
+	$(PY) -m evals.run --split test --split train --gate
+
+bench: setup
+	$(PY) -m evals.bench
+
+studio: setup ## LangGraph Studio against the router graph, offline
+	$(VENV)/bin/langgraph dev --no-browser --port 2024
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

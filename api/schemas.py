@@ -1,0 +1,78 @@
+"""Request and response bodies of the public API (CONTRACT.md, seed 003)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCENARIOS = {
+    "eligibility": {
+        "summary": "Eligibility check",
+        "value": {"session_id": "sess_user123", "user_message": "Can a 16-year-old with 5,000 taka open Prime First Account?",
+                  "channel": "web", "language": "en"},
+    },
+    "comparison": {
+        "summary": "Product comparison (allowed)",
+        "value": {"session_id": "sess_user123",
+                  "user_message": "What's the difference between Prime First Account and Prime Youth Account?",
+                  "channel": "web", "language": "en"},
+    },
+    "restricted_comparison": {
+        "summary": "Restricted comparison (refusal)",
+        "value": {"session_id": "sess_user123", "user_message": "Which gives more profit, Islami DPS or conventional DPS?",
+                  "channel": "web", "language": "en"},
+    },
+    "clarification": {
+        "summary": "Low confidence (clarification needed)",
+        "value": {"session_id": "sess_user123", "user_message": "I want something safe", "channel": "web", "language": "en"},
+    },
+}
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    session_id: str = Field(min_length=1, max_length=128)
+    user_message: str = Field(description="1 to 10,000 characters after trimming")
+    channel: Literal["web", "mobile"]
+    language: Literal["en", "bn"] = "en"
+
+    @field_validator("user_message")
+    @classmethod
+    def _trimmed(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be empty")
+        if len(v) > 10_000:
+            raise ValueError("must be at most 10,000 characters")
+        return v
+
+
+class ChatResponse(BaseModel):
+    """The seven contract fields in order; the rest are optional extras."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "message": "Yes, a 16-year-old with ৳5,000 can open Prime First Account. Minimum age is 13; "
+                   "minimum balance is ৳1,000; it is for residents of Bangladesh. You meet all the requirements.",
+        "domain": "conventional", "vertical": "save", "agent": "eligibility_graph",
+        "sources": ["knowledge/products/conventional/save/deposit_accounts/prime_first_account.md"],
+        "confidence": 0.95, "refusal": False, "trace_id": "3f0c…"}]})
+
+    message: str
+    domain: Literal["conventional", "islami", "nrb"] | None
+    vertical: Literal["save", "credit_card", "debit", "loan"] | None
+    agent: str
+    sources: list[str]
+    confidence: float = Field(ge=0.0, le=1.0)
+    refusal: bool
+    trace_id: str | None = None
+    tools_used: list[str] | None = None
+    mode: str | None = Field(None, description="deterministic or llm")
+
+
+class ErrorResponse(BaseModel):
+    error_code: str
+    message: str
+    trace_id: str
+    details: object | None = None

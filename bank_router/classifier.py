@@ -1,0 +1,120 @@
+"""Offline intent classifier: sentence embeddings and character n-grams, two linear heads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bank_router.embeddings import Embedder
+
+log = structlog.get_logger(__name__)
+
+OUT_OF_SCOPE = "out_of_scope"
+VERSION = "3"  # bump when features change, so cached models are retrained
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+
+
+def load_examples(train_file: Path, clinc_file: Path | None, clinc_per_intent: int = 6) -> list[Example]:
+    """Our labelled utterances, plus CLINC150 other-domain queries as out-of-scope."""
+    out = []
+    for line in train_file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(Example(row["text"], row["agent"]))
+    if clinc_file and clinc_file.exists():
+        seen: dict[str, int] = {}
+        for line in clinc_file.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            n = seen.get(row["intent"], 0)
+            if row["intent"] == "oos" or n < clinc_per_intent:
+                out.append(Example(row["text"], OUT_OF_SCOPE))
+                seen[row["intent"]] = n + 1
+    return out
+
+
+class IntentClassifier:
+    """Averages two calibrated linear heads: one semantic, one lexical (reads Bangla too)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+        self._lex = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
+        self._sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+        self.labels: list[str] = []
+
+    def fit(self, lexical: list[str], semantic: list[str], labels: list[str]) -> IntentClassifier:
+        x_lex = self._tfidf.fit_transform(lexical)
+        x_sem = self._embedder.encode(semantic)
+        self._lex.fit(x_lex, labels)
+        self._sem.fit(x_sem, labels)
+        self.labels = [str(c) for c in self._lex.classes_]
+        return self
+
+    def predict(self, lexical: str, semantic: str) -> Prediction:
+        p = self.proba(lexical, semantic)
+        best = int(np.argmax(p))
+        return Prediction(self.labels[best], float(p[best]), {c: float(v) for c, v in zip(self.labels, p, strict=True)})
+
+    def proba(self, lexical: str, semantic: str) -> NDArray[np.float64]:
+        p_lex = self._lex.predict_proba(self._tfidf.transform([lexical]))[0]
+        p_sem = self._sem.predict_proba(self._embedder.encode([semantic]))[0]
+        return np.asarray(0.5 * p_lex + 0.5 * p_sem, dtype=np.float64)
+
+    # The embedder is a shared service, not part of the learned state.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_embedder")
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def training_fingerprint(*files: Path) -> str:
+    h = hashlib.sha256(VERSION.encode())
+    for f in files:
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_or_train(
+    cache_dir: Path, fingerprint: str, embedder: Embedder, build: Any
+) -> IntentClassifier:
+    """Reuse the model trained on the same data; train and cache it otherwise."""
+    path = cache_dir / f"intent-{fingerprint}.pkl"
+    if path.exists():
+        with path.open("rb") as f:
+            clf: IntentClassifier = pickle.load(f)  # noqa: S301 - our own cache file
+        clf._embedder = embedder
+        return clf
+    clf = build()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(clf, f)
+    tmp.replace(path)
+    log.info("intent_classifier_trained", path=str(path), labels=clf.labels)
+    return clf

@@ -1,0 +1,59 @@
+"""`bank-router`: ingest the knowledge, chat from the terminal, serve the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+app = typer.Typer(help="bank-router: a LangGraph banking assistant.", no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def ingest() -> None:
+    """Validate the knowledge, (re)index changed files in Chroma and train the intent classifier."""
+    from bank_router.services import build_services
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+        task = bar.add_task("indexing changed files", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        services = build_services(progress=progress)
+    for err in services.catalog.errors:
+        console.print(f"[yellow]skipped[/] {err.path} [bold]{err.field}[/]: {err.message}")
+    console.print(
+        f"[green]ready[/]: {len(services.catalog.products)} products, {len(services.catalog.glossary)} terms, "
+        f"{len(services.catalog.onboarding)} guides, {len(services.catalog.policies)} policies; "
+        f"{services.index.count()} chunks indexed"
+    )
+
+
+@app.command()
+def ask(message: str, language: str = "en") -> None:
+    """Run one turn through the router graph and print the response."""
+    from langchain_core.messages import HumanMessage
+
+    from graphs.context import Context
+    from graphs.router import graph
+
+    state = asyncio.run(graph.ainvoke({"messages": [HumanMessage(content=message)], "language": language},
+                                      context=Context()))
+    console.print_json(json.dumps(state["answer"], ensure_ascii=False))
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and web page with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

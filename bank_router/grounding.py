@@ -1,0 +1,26 @@
+"""Cite or refuse: every number in an answer must appear in its evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bank_router.parsing import numbers_in
+
+# "1. Visit a branch": list ordinals are layout, not facts.
+_ORDINAL = re.compile(r"^\s*[0-9০-৯]+[.)]\s", re.MULTILINE)
+
+
+def answer_numbers(text: str) -> set[str]:
+    return numbers_in(_ORDINAL.sub("", text))
+
+
+def ungrounded(answer: str, evidence: Iterable[str]) -> set[str]:
+    """Numbers in the answer that no evidence text contains."""
+    wanted = answer_numbers(answer)
+    if not wanted:
+        return set()
+    have: set[str] = set()
+    for text in evidence:
+        have |= numbers_in(text)
+    return wanted - have

@@ -1,0 +1,130 @@
+"""The loaded knowledge base and the matchers that find its names in a message."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from pydantic import BaseModel
+
+from bank_router.knowledge.loader import Doc, LoadError, load_kind
+from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product
+from bank_router.parsing import fold
+
+_BANGLA = "\u0980-\u09ff"
+
+
+def _is_bangla(s: str) -> bool:
+    return any("\u0980" <= ch <= "\u09ff" for ch in s)
+
+
+class Matcher:
+    """Finds the longest non-overlapping cue phrases in folded text."""
+
+    def __init__(self, phrases: dict[str, str]) -> None:
+        self._key = {fold(p): v for p, v in phrases.items() if fold(p)}
+        parts = []
+        for p in sorted(self._key, key=len, reverse=True):
+            esc = re.escape(p)
+            # Bangla inflects by suffix (কার্ডের), so only its start is anchored.
+            if _is_bangla(p):
+                parts.append(f"(?<![{_BANGLA}]){esc}")
+            else:
+                parts.append(f"(?<![a-z0-9]){esc}(?:s|'s)?(?![a-z0-9])")
+        self._re = re.compile("|".join(parts)) if parts else None
+
+    def find(self, folded: str) -> list[tuple[str, int, int]]:
+        """(value, start, end) for each match, in order of appearance."""
+        if self._re is None:
+            return []
+        out = []
+        for m in self._re.finditer(folded):
+            text = m.group(0)
+            value = self._key.get(text) or self._key.get(re.sub(r"(?:'s|s)$", "", text))
+            if value is not None:
+                out.append((value, m.start(), m.end()))
+        return out
+
+    def values(self, folded: str) -> list[str]:
+        return _unique(v for v, _, _ in self.find(folded))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _names(meta: Any, primary: str, primary_bn: str) -> list[str]:
+    return [primary, primary_bn, *meta.aliases, *meta.aliases_bn]
+
+
+@dataclass
+class Catalog:
+    root: Path
+    products: dict[str, Doc[Product]] = field(default_factory=dict)
+    glossary: dict[str, Doc[GlossaryTerm]] = field(default_factory=dict)
+    onboarding: dict[str, Doc[OnboardingGuide]] = field(default_factory=dict)
+    policies: dict[str, Doc[PolicyDoc]] = field(default_factory=dict)
+    errors: list[LoadError] = field(default_factory=list)
+    lexicon: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for kind in ("products", "glossary", "onboarding", "policies"):
+            docs, errs = load_kind(self.root, kind)
+            self.errors.extend(errs)
+            target = cast(dict[str, Doc[BaseModel]], getattr(self, kind))
+            for d in docs:
+                target[cast(Any, d.meta).id] = d
+        lex_file = self.root / "lexicon.yaml"
+        self.lexicon = yaml.safe_load(lex_file.read_text(encoding="utf-8")) if lex_file.exists() else {}
+        self.product_matcher = Matcher(
+            {n: pid for pid, d in self.products.items() for n in _names(d.meta, d.meta.name, d.meta.name_bn)}
+        )
+        self.term_matcher = Matcher(
+            {n: tid for tid, d in self.glossary.items() for n in _names(d.meta, d.meta.term, d.meta.term_bn)}
+        )
+        self.guide_matcher = Matcher(
+            {n: gid for gid, d in self.onboarding.items() for n in d.meta.aliases + d.meta.aliases_bn}
+        )
+        self.policy_matcher = Matcher(
+            {n: pid for pid, d in self.policies.items() for n in _names(d.meta, d.meta.title, d.meta.title_bn)}
+        )
+        self.domain_matcher = self._cue_matcher("domains")
+        self.vertical_matcher = self._cue_matcher("verticals")
+        self.type_matcher = self._cue_matcher("types")
+        self.aspect_matcher = self._cue_matcher("aspects")
+        self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
+
+    def _cue_matcher(self, section: str) -> Matcher:
+        cues: dict[str, list[str]] = self.lexicon.get(section, {})
+        return Matcher({w: key for key, words in cues.items() for w in words})
+
+    def doc(self, path: str) -> Doc[Any] | None:
+        for kind in (self.products, self.glossary, self.onboarding, self.policies):
+            for d in kind.values():
+                if d.path == path:
+                    return d
+        return None
+
+    def all_docs(self) -> list[Doc[Any]]:
+        return [*self.products.values(), *self.glossary.values(), *self.onboarding.values(), *self.policies.values()]
+
+    def fingerprint(self) -> str:
+        """Hash of every file's content: the index is rebuilt only when it changes."""
+        h = hashlib.sha256()
+        for d in sorted(self.all_docs(), key=lambda d: d.path):
+            h.update(d.path.encode() + d.sha.encode())
+        return h.hexdigest()
+
+    def products_of(self, *, domain: str | None = None, vertical: str | None = None,
+                    type_: str | None = None) -> list[Doc[Product]]:
+        return [
+            d for d in self.products.values()
+            if (domain is None or d.meta.domain == domain)
+            and (vertical is None or d.meta.vertical == vertical)
+            and (type_ is None or d.meta.type == type_)
+        ]

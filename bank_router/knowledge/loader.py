@@ -1,0 +1,89 @@
+"""Read markdown knowledge files, validate their front matter, report bad files."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import structlog
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product
+
+log = structlog.get_logger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+KINDS: dict[str, type[BaseModel]] = {
+    "products": Product,
+    "glossary": GlossaryTerm,
+    "onboarding": OnboardingGuide,
+    "policies": PolicyDoc,
+}
+
+
+@dataclass(frozen=True)
+class Doc(Generic[M]):
+    """One knowledge file: validated facts, customer prose and where it lives."""
+
+    path: str  # repo-relative, as cited in `sources`
+    meta: M
+    body: str
+    text: str  # the whole file, for grounding checks
+    sha: str
+
+
+@dataclass(frozen=True)
+class LoadError:
+    path: str
+    field: str
+    message: str
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    if not text.startswith("---"):
+        raise ValueError("missing front matter")
+    _, fm, body = text.split("---", 2)
+    data = yaml.safe_load(fm)
+    if not isinstance(data, dict):
+        raise ValueError("front matter is not a mapping")
+    return data, body.strip()
+
+
+def _check_path(kind: str, rel: Path, meta: BaseModel) -> None:
+    if getattr(meta, "id", None) != rel.stem:
+        raise ValueError(f"id must equal the file name {rel.stem!r}")
+    if isinstance(meta, Product):
+        expected = ("knowledge", kind, meta.domain, meta.vertical, meta.group)
+        if rel.parts[:-1] != expected:
+            raise ValueError(f"product must live under {'/'.join(expected)}/")
+
+
+def load_kind(root: Path, kind: str) -> tuple[list[Doc[BaseModel]], list[LoadError]]:
+    """Load every file of one kind; a malformed file is reported and skipped."""
+    model = KINDS[kind]
+    docs: list[Doc[BaseModel]] = []
+    errors: list[LoadError] = []
+    for file in sorted((root / kind).rglob("*.md")):
+        rel = file.relative_to(root.parent)
+        raw = file.read_text(encoding="utf-8")
+        try:
+            data, body = split_front_matter(raw)
+            meta = model.model_validate(data)
+            _check_path(kind, rel, meta)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "(root)"
+                errors.append(LoadError(str(rel), field, err["msg"]))
+            continue
+        except (ValueError, yaml.YAMLError) as exc:
+            errors.append(LoadError(str(rel), "(front matter)", str(exc).splitlines()[0]))
+            continue
+        sha = hashlib.sha256(raw.encode()).hexdigest()
+        docs.append(Doc(str(rel), meta, body, raw, sha))
+    for e in errors:
+        log.warning("knowledge_file_invalid", path=e.path, field=e.field, error=e.message)
+    return docs, errors

@@ -1,0 +1,82 @@
+"""Build the long-lived services once per process; tests build their own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import structlog
+
+from bank_router.classifier import IntentClassifier, load_examples, load_or_train, training_fingerprint
+from bank_router.embeddings import Embedder, make_embedder
+from bank_router.knowledge.catalog import Catalog
+from bank_router.knowledge.index import KnowledgeIndex, make_client
+from bank_router.policy import PolicyBook
+from bank_router.settings import Settings, get_settings
+from bank_router.templates import Templates
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalog: Catalog
+    embedder: Embedder
+    index: KnowledgeIndex
+    classifier: IntentClassifier
+    policy: PolicyBook
+    templates: Templates
+    clock: Callable[[], float] = time.time
+
+
+def train_classifier(settings: Settings, catalog: Catalog, embedder: Embedder) -> IntentClassifier:
+    from nodes.entities import classifier_views
+
+    fp = training_fingerprint(settings.training_file, settings.clinc_file, catalog.root / "lexicon.yaml")
+
+    def build() -> IntentClassifier:
+        examples = load_examples(settings.training_file, settings.clinc_file)
+        views = [classifier_views(e.text, catalog) for e in examples]
+        return IntentClassifier(embedder).fit(
+            [v[0] for v in views], [v[1] for v in views], [e.label for e in examples]
+        )
+
+    return load_or_train(settings.model_cache_dir, fp, embedder, build)
+
+
+def build_services(settings: Settings | None = None, progress: Any = None) -> Services:
+    settings = settings or get_settings()
+    settings.check()
+    t0 = time.perf_counter()
+    catalog = Catalog(settings.knowledge_dir)
+    embedder = make_embedder(settings.model_cache_dir)
+    index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
+    stats = index.sync(catalog, progress)
+    classifier = train_classifier(settings, catalog, embedder)
+    services = Services(
+        settings=settings,
+        catalog=catalog,
+        embedder=embedder,
+        index=index,
+        classifier=classifier,
+        policy=PolicyBook.load(settings.policy_dir),
+        templates=Templates.load(),
+    )
+    log.info(
+        "services_ready",
+        seconds=round(time.perf_counter() - t0, 2),
+        products=len(catalog.products),
+        invalid_files=len(catalog.errors),
+        **stats,
+    )
+    return services
+
+
+@lru_cache
+def get_services() -> Services:
+    """The process-wide services (used by LangGraph Studio and the API)."""
+    return build_services()

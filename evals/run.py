@@ -1,0 +1,118 @@
+"""Eval runner: routes every labelled case through the graph and gates on quality.
+
+    python -m evals.run --split test --gate
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from bank_router.grounding import ungrounded
+from bank_router.services import Services, build_services
+from evals.metrics import Report, Turn, render, save_confusion_png
+from graphs.context import Caller, Context
+from graphs.router import build_graph
+from nodes.output_guard import REPLACED
+
+DATASETS = Path(__file__).resolve().parent / "datasets"
+REPORTS = Path(__file__).resolve().parent / "reports"
+
+GATES = {
+    "agent_accuracy": 0.95,
+    "refusal_recall": 1.0,
+    "refusal_precision": 0.97,
+    "clarification_recall": 0.90,
+    "grounding_rate": 1.0,
+    "bangla_accuracy": 0.90,
+}
+
+
+def load_cases(split: str) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in (DATASETS / f"{split}.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    cases = []
+    for i, row in enumerate(rows):
+        if "turns" in row:
+            cases.append(row)
+        else:  # classifier training rows: text + agent; the intent (before permissions) is scored
+            cases.append({"id": f"{split}-{i}", "category": row["agent"], "caller": None, "score_intent": True,
+                          "turns": [{"message": row["text"], "language": row["language"],
+                                     "expect": {"agent": row["agent"]}}]})
+    return cases
+
+
+def _caller(spec: dict[str, Any] | None) -> Caller:
+    if not spec:
+        return Caller()
+    return Caller(sub=spec.get("sub", "eval-staff"), tenant=spec.get("tenant", "demo"),
+                  permissions=frozenset(spec.get("permissions", [])))
+
+
+async def run_case(graph: Any, services: Services, case: dict[str, Any]) -> list[Turn]:
+    context = Context(caller=_caller(case.get("caller")), services=services)
+    config = {"configurable": {"thread_id": case["id"]}}
+    out = []
+    for turn in case["turns"]:
+        t0 = time.perf_counter()
+        state = await graph.ainvoke(
+            {"messages": [HumanMessage(content=turn["message"])], "language": turn.get("language", "en")},
+            config=config, context=context,
+        )
+        ms = (time.perf_counter() - t0) * 1000
+        expect = turn.get("expect")
+        if expect is None:
+            continue
+        ans, route = state["answer"], state["route"]
+        evidence = [turn["message"]] + [d.text for p in ans.get("sources", []) if (d := services.catalog.doc(p))]
+        predicted = route.get("intent", ans["agent"]) if case.get("score_intent") else ans["agent"]
+        out.append(Turn(case_id=case["id"], category=case.get("category", ""), message=turn["message"],
+                        language=turn.get("language", "en"), expect=expect, answer=dict(ans),
+                        predicted=predicted, ungrounded=sorted(ungrounded(ans["message"], evidence)), ms=ms))
+    return out
+
+
+async def evaluate(split: str, services: Services) -> Report:
+    graph = build_graph(checkpointer=InMemorySaver())
+    turns: list[Turn] = []
+    for case in load_cases(split):
+        turns.extend(await run_case(graph, services, case))
+    return Report(split, turns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--split", action="append", default=[], help="test (held out) and/or train")
+    ap.add_argument("--gate", action="store_true", help="exit 1 when the held-out split is under a threshold")
+    ap.add_argument("--failures", type=int, default=15, help="how many failing turns to list")
+    args = ap.parse_args(argv)
+    splits = args.split or ["test"]
+    services = build_services()
+    REPORTS.mkdir(exist_ok=True)
+    failed_gates: list[str] = []
+    for split in splits:
+        replaced_before = REPLACED._value.get()
+        report = asyncio.run(evaluate(split, services))
+        print(render(report, args.failures, GATES if split == "test" else None))
+        print(f"output guard replacements: {int(REPLACED._value.get() - replaced_before)}")
+        png = save_confusion_png(report, REPORTS / f"confusion_{split}.png")
+        print(f"confusion matrix image: {png}\n")
+        if split == "test":
+            failed_gates = [k for k, v in GATES.items() if report.metrics()[k] < v]
+    if args.gate and failed_gates:
+        print(f"EVAL GATE FAILED: {', '.join(failed_gates)}")
+        return 1
+    if args.gate:
+        print("eval gate passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

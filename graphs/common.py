@@ -1,0 +1,120 @@
+"""Helpers the agents share: which products a turn is about, names, answer assembly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bank_router.knowledge.loader import Doc
+from bank_router.knowledge.schema import Product
+from bank_router.services import Services
+from graphs.state import Answer, Entities, RouterState
+
+# Facts about the applicant that carry over to a follow-up turn.
+PERSON_FACTS = ("age", "amount", "income", "residency", "gender")
+
+
+def is_follow_up(state: RouterState) -> bool:
+    memory = state.get("memory") or {}
+    return bool(state["entities"].get("follow_up") or (memory.get("pending") and memory["pending"] in state["entities"]))
+
+
+def turn_entities(state: RouterState) -> Entities:
+    """This turn's entities; a follow-up inherits the applicant's facts from memory."""
+    ents: Entities = dict(state["entities"])  # type: ignore[assignment]
+    if not is_follow_up(state):
+        return ents
+    memory = state.get("memory") or {}
+    facts = memory.get("facts") or {}
+    for key in PERSON_FACTS:
+        if key not in ents and key in facts:
+            ents[key] = facts[key]  # type: ignore[literal-required]
+    return ents
+
+
+def turn_products(state: RouterState, svc: Services, want: int = 1) -> list[Doc[Product]]:
+    """Products named now; if fewer than wanted, the ones the conversation was about."""
+    catalog = svc.catalog
+    ids = list(state["entities"].get("products", []))
+    memory = state.get("memory") or {}
+    if len(ids) < want:
+        for pid in memory.get("last_products", []):
+            if pid not in ids and len(ids) < want:
+                ids.append(pid)
+    return [catalog.products[i] for i in ids if i in catalog.products]
+
+
+def candidates(svc: Services, ents: Entities) -> list[Doc[Product]]:
+    """Products matching the type, vertical and domain cues of a turn with no product named."""
+    domains = ents.get("domains") or [None]
+    types = ents.get("types") or [None]
+    verticals = ents.get("verticals") or [None]
+    out: list[Doc[Product]] = []
+    for d in domains:
+        for t in types:
+            # A type cue is more specific than a vertical cue; use the vertical only without one.
+            for v in verticals if t is None else [None]:
+                for p in svc.catalog.products_of(domain=d, vertical=v, type_=t):
+                    if p not in out:
+                        out.append(p)
+    if "nrb" not in (ents.get("domains") or []) and ents.get("residency") != "non_resident":
+        non_nrb = [p for p in out if p.meta.domain != "nrb"]
+        out = non_nrb or out
+    return out
+
+
+def name(p: Doc[Any], language: str) -> str:
+    m = p.meta
+    if hasattr(m, "name"):
+        return str(m.name_bn if language == "bn" else m.name)
+    if hasattr(m, "term"):
+        return str(m.term_bn if language == "bn" else m.term)
+    return str(m.title_bn if language == "bn" else m.title)
+
+
+def pick(meta: Any, field: str, language: str) -> Any:
+    """The Bangla variant of a field when answering in Bangla and it exists."""
+    if language == "bn":
+        bn = getattr(meta, f"{field}_bn", None)
+        if bn:
+            return bn
+    return getattr(meta, field)
+
+
+def common(values: list[str | None]) -> str | None:
+    return values[0] if values and all(v == values[0] for v in values) else None
+
+
+def answer(
+    agent: str,
+    message: str,
+    docs: list[Doc[Any]] | None = None,
+    confidence: float = 0.9,
+    *,
+    refusal: bool = False,
+    domain: str | None = None,
+    vertical: str | None = None,
+    extra_sources: list[str] | None = None,
+) -> dict[str, Answer]:
+    docs = docs or []
+    if domain is None:
+        domain = common([getattr(d.meta, "domain", None) for d in docs])
+    if vertical is None:
+        vertical = common([getattr(d.meta, "vertical", None) for d in docs])
+    sources = list(dict.fromkeys([d.path for d in docs] + (extra_sources or [])))
+    return {
+        "answer": {
+            "message": message,
+            "domain": domain,
+            "vertical": vertical,
+            "agent": agent,
+            "sources": sources,
+            "confidence": round(max(0.0, min(1.0, confidence)), 2),
+            "refusal": refusal,
+            "fallback": message,
+        }
+    }
+
+
+def answer_confidence(state: RouterState) -> float:
+    """Map the route's classifier probability onto the answering band [0.5, 1.0]."""
+    return min(0.97, 0.5 + 0.5 * float(state["route"].get("confidence", 0.5)))

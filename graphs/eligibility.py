@@ -1,0 +1,146 @@
+"""eligibility_graph: evaluate a product's rules (from front matter) against the applicant's facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from bank_router.knowledge.loader import Doc
+from bank_router.knowledge.schema import Product
+from bank_router.services import Services
+from graphs.common import answer, answer_confidence, candidates, name, turn_entities, turn_products
+from graphs.context import Context
+from graphs.state import Entities, RouterState
+
+Status = Literal["met", "unmet", "unknown", "condition"]
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    key: str
+    status: Status
+    text: str
+    asks: str | None = None  # the applicant fact we need when status is unknown
+
+
+def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleCheck]:
+    """One check per rule in the product's front matter; the verdict is code, never a model."""
+    tpl, e = svc.templates, p.eligibility
+    age, amount, income = ents.get("age"), ents.get("amount"), ents.get("income")
+    checks: list[RuleCheck] = []
+
+    def add(key: str, value: str, status: Status, asks: str | None = None) -> None:
+        checks.append(RuleCheck(key, status, tpl.t(f"rule_{key}", lang, value=value), asks))
+
+    if e.min_age is not None:
+        add("min_age", tpl.num(e.min_age, lang),
+            "unknown" if age is None else "met" if age >= e.min_age else "unmet", "age")
+    if e.max_age is not None:
+        add("max_age", tpl.num(e.max_age, lang),
+            "unknown" if age is None else "met" if age <= e.max_age else "unmet", "age")
+    for key in ("min_balance", "min_opening_deposit"):
+        value = getattr(e, key)
+        if value is not None:
+            # A deposit is something the applicant brings; without a figure it is a condition.
+            status: Status = "condition" if amount is None else "met" if amount >= value else "unmet"
+            add(key, tpl.money(value, lang), status)
+    if e.min_monthly_income is not None:
+        add("min_monthly_income", tpl.money(e.min_monthly_income, lang),
+            "unknown" if income is None else "met" if income >= e.min_monthly_income else "unmet", "income")
+    if e.residency != "any":
+        given = ents.get("residency")
+        status = "condition" if given is None else "met" if given == e.residency else "unmet"
+        checks.append(RuleCheck("residency", status, tpl.t(f"rule_residency_{e.residency}", lang)))
+    if e.gender == "female":
+        status = "met" if ents.get("gender") == "female" else "condition"
+        checks.append(RuleCheck("gender", status, tpl.t("rule_gender_female", lang)))
+    for other in (e.other_bn if lang == "bn" and e.other_bn else e.other):
+        checks.append(RuleCheck("other", "condition", other.rstrip(".।")))
+    return checks
+
+
+def _who(ents: Entities, svc: Services, lang: str) -> str:
+    tpl = svc.templates
+    if "age" in ents and "amount" in ents:
+        return tpl.t("who_age_amount", lang, age=tpl.num(ents["age"], lang),
+                     amount=tpl.money(ents["amount"], lang))
+    if "age" in ents:
+        return tpl.t("who_age", lang, age=tpl.num(ents["age"], lang))
+    return tpl.t("who_you", lang)
+
+
+def _cap(text: str, lang: str) -> str:
+    return text[:1].upper() + text[1:] if lang == "en" else text
+
+
+def _join(svc: Services, lang: str, items: list[str]) -> str:
+    if lang == "en":
+        items = [i[:1].lower() + i[1:] if i[1:2].islower() else i for i in items]
+    return svc.templates.t("list_sep", lang).join(items)
+
+
+def verdict_text(doc: Doc[Product], checks: list[RuleCheck], ents: Entities, svc: Services,
+                 lang: str) -> tuple[str, str | None]:
+    """The answer for one product: verdict, each rule and whether it is met, and what to ask next."""
+    tpl, p = svc.templates, doc.meta
+    verb = tpl.table["verb"][p.vertical]
+    kw = {"who": _who(ents, svc, lang), "product": name(doc, lang), "verb": verb.get(lang, verb["en"])}
+    rules = [c for c in checks if c.status != "condition"]
+    conditions = [c.text for c in checks if c.status == "condition"]
+    unmet = [c for c in rules if c.status == "unmet"]
+    unknown = [c for c in rules if c.status == "unknown"]
+    if unknown:
+        text = _join(svc, lang, [c.text for c in checks])
+        ask = unknown[0].asks
+        parts = [tpl.t("elig_depends", lang, product=kw["product"]), tpl.t("sentence", lang, text=_cap(text, lang)),
+                 tpl.t("elig_ask_age" if ask == "age" else "elig_ask_income", lang)]
+        return " ".join(parts), ask
+    stated = _join(svc, lang, [f"{c.text} {tpl.t('status_' + c.status, lang)}" for c in rules])
+    parts = [tpl.t("elig_no" if unmet else "elig_yes", lang, **kw)]
+    if stated:
+        parts.append(tpl.t("sentence", lang, text=_cap(stated, lang)))
+    if conditions:
+        parts.append(tpl.t("elig_also", lang, items=_join(svc, lang, conditions)))
+    elif rules and not unmet:
+        parts.append(tpl.t("elig_all_met", lang))
+    return " ".join(parts), None
+
+
+def _across_candidates(state: RouterState, svc: Services, ents: Entities, lang: str) -> dict[str, Any]:
+    """No product named: say which products of the asked-for kind the applicant fits."""
+    tpl = svc.templates
+    pool = candidates(svc, ents)
+    vertical = (ents.get("verticals") or [pool[0].meta.vertical if pool else None])[0]
+    what = tpl.t(f"what_{vertical}" if vertical else "what_products", lang)
+    who = _who(ents, svc, lang)
+    fits = [d for d in pool if not any(c.status == "unmet" for c in evaluate(d.meta, ents, svc, lang))][:5]
+    if not fits:
+        msg = tpl.t("elig_no_candidates", lang, what=what, who=who)
+        return answer("eligibility_graph", msg, pool[:5], answer_confidence(state))
+    lines = [tpl.t("elig_candidates", lang, what=what, who=who)]
+    for d in fits:
+        rules = tpl.t("list_sep", lang).join(c.text for c in evaluate(d.meta, ents, svc, lang)
+                                            if c.key != "other")
+        lines.append(f"- {name(d, lang)}" + (f" ({rules})" if rules else ""))
+    return answer("eligibility_graph", "\n".join(lines), fits, answer_confidence(state))
+
+
+def eligibility_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, lang = runtime.context.services, state["language"]
+    ents = turn_entities(state)
+    docs = turn_products(state, svc)
+    if not docs:
+        if ents.get("types") or ents.get("verticals") or ents.get("domains"):
+            return _across_candidates(state, svc, ents, lang)
+        msg = svc.templates.t("clar_generic", lang)
+        return answer("clarification_agent", msg, [], 0.4)
+    doc = docs[0]
+    checks = evaluate(doc.meta, ents, svc, lang)
+    message, asks = verdict_text(doc, checks, ents, svc, lang)
+    out = answer("eligibility_graph", message, [doc], answer_confidence(state))
+    if asks:
+        out["answer"]["confidence"] = min(out["answer"]["confidence"], 0.8)
+    out["answer"]["pending"] = asks
+    return out

@@ -1,0 +1,74 @@
+"""The router graph's state: one LangGraph thread per session_id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+Language = Literal["en", "bn"]
+
+AGENTS = (
+    "eligibility_graph",
+    "comparison_graph",
+    "product_info_graph",
+    "onboarding_graph",
+    "loan_scoring_graph",
+    "servicing_graph",
+    "policy_guard",
+    "clarification_agent",
+)
+
+
+class Entities(TypedDict, total=False):
+    """What the parsers found in this turn (and, for follow-ups, what carried over)."""
+
+    products: list[str]
+    terms: list[str]
+    guides: list[str]
+    policies: list[str]
+    types: list[str]
+    domains: list[str]
+    verticals: list[str]
+    age: int
+    amount: float
+    income: float
+    residency: str
+    gender: str
+    ids: dict[str, str]
+    limit: int
+    follow_up: bool
+
+
+class Route(TypedDict, total=False):
+    agent: str
+    confidence: float
+    reason: str  # policy rule id for refusals, or how the route was chosen
+    label: str  # the classifier's raw label
+    intent: str  # the agent chosen before the caller's permissions were applied
+    permission: str
+    domain: str | None  # reported domain for a refusal, when the rule fixes one
+
+
+class Answer(TypedDict, total=False):
+    message: str
+    domain: str | None
+    vertical: str | None
+    agent: str
+    sources: list[str]
+    confidence: float
+    refusal: bool
+    tools_used: list[str]
+    evidence: list[str]  # texts other than sources that numbers may be grounded in
+    fallback: str  # grounded template answer the output guard can fall back to
+    pending: str | None  # the applicant fact the answer asked for
+
+
+class RouterState(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+    language: Language
+    entities: Entities
+    route: Route
+    answer: Answer
+    memory: dict[str, Any]  # carried across turns: last products, agent, facts, pending slot

@@ -1,0 +1,76 @@
+"""Output guard and turn bookkeeping: check the answer's numbers, then remember the turn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.runtime import Runtime
+from prometheus_client import Counter
+
+from bank_router.grounding import ungrounded
+from graphs.common import PERSON_FACTS, is_follow_up
+from graphs.context import Context
+from graphs.state import Answer, RouterState
+
+log = structlog.get_logger(__name__)
+
+REPLACED = Counter("bank_router_output_guard_replaced_total", "Answers replaced for ungrounded numbers")
+REMEMBERED_AGENTS = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
+
+
+def evidence_for(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> list[str]:
+    catalog = runtime.context.services.catalog
+    # The user's own words in this conversation ground the figures they gave (age, amount).
+    texts = [str(m.content) for m in state["messages"] if isinstance(m, HumanMessage)]
+    texts += ans.get("evidence", [])
+    for path in ans.get("sources", []):
+        doc = catalog.doc(path)
+        if doc is not None:
+            texts.append(doc.text)
+    return texts
+
+
+def checked(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> Answer:
+    """Replace an answer whose numbers are not all grounded by its grounded fallback."""
+    evidence = evidence_for(ans, state, runtime)
+    bad = ungrounded(ans["message"], evidence)
+    if not bad:
+        return ans
+    REPLACED.inc()
+    log.warning("output_guard_replaced", agent=ans.get("agent"), ungrounded=len(bad))
+    fallback = ans.get("fallback", "")
+    if fallback and not ungrounded(fallback, evidence):
+        return {**ans, "message": fallback}
+    tpl = runtime.context.services.templates
+    return {**ans, "message": tpl.t("not_configured_fallback", state["language"]), "confidence": 0.3}
+
+
+def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[str, Any]:
+    memory = dict(state.get("memory") or {})
+    # A new question starts a new applicant; a follow-up adds to the one we have.
+    facts = dict(memory.get("facts") or {}) if is_follow_up(state) else {}
+    for key in PERSON_FACTS:
+        if key in state["entities"]:
+            facts[key] = state["entities"][key]  # type: ignore[literal-required]
+    memory["facts"] = facts
+    products = runtime.context.services.catalog.products
+    mentioned = [p.rsplit("/", 1)[-1][:-3] for p in ans.get("sources", [])]
+    if ans["agent"] in REMEMBERED_AGENTS:
+        memory["last_agent"] = ans["agent"]
+        named = [m for m in mentioned if m in products]
+        if named:
+            memory["last_products"] = named
+    memory["pending"] = ans.get("pending")
+    return memory
+
+
+def output_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
+    ans = checked(state["answer"], state, runtime)
+    public = {k: v for k, v in ans.items() if k not in ("fallback", "evidence", "pending")}
+    return {
+        "answer": public,
+        "memory": _memory(state, ans, runtime),
+        "messages": [AIMessage(content=ans["message"], name=ans["agent"])],
+    }

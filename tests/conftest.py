@@ -1,0 +1,33 @@
+"""Shared fixtures: real services over the real knowledge, built once per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bank_router.services import Services, build_services  # noqa: E402
+from bank_router.settings import ROOT, Settings  # noqa: E402
+
+# Content-addressed (ONNX export, classifier keyed by its training data): safe to share across runs.
+MODEL_CACHE = ROOT / "data" / "models"
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, model_cache=MODEL_CACHE, environment="development")
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings) -> Iterator[Services]:
+    yield build_services(settings)

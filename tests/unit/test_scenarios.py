@@ -1,0 +1,96 @@
+"""Seed 003's four scenarios and the behaviours around them, through the real graph."""
+
+from __future__ import annotations
+
+from bank_router.services import Services
+from tests.helpers import Chat, ask
+
+PRIME_FIRST = "knowledge/products/conventional/save/deposit_accounts/prime_first_account.md"
+PRIME_YOUTH = "knowledge/products/conventional/save/deposit_accounts/prime_youth_account.md"
+
+
+def test_eligibility_scenario_says_yes_with_the_rules(services: Services) -> None:
+    a = ask(services, "Can a 16-year-old with 5,000 taka open Prime First Account?")
+    assert (a["agent"], a["domain"], a["vertical"], a["refusal"]) == ("eligibility_graph", "conventional", "save", False)
+    assert a["sources"] == [PRIME_FIRST]
+    assert a["confidence"] >= 0.8
+    assert a["message"].startswith("Yes")
+    assert "13" in a["message"] and "৳1,000" in a["message"]
+
+
+def test_eligibility_without_balance_states_the_balance_rule(services: Services) -> None:
+    a = ask(services, "Can a 16-year-old open Prime First Account?")
+    assert a["agent"] == "eligibility_graph" and a["message"].startswith("Yes")
+    assert "13" in a["message"] and "৳1,000" in a["message"]
+
+
+def test_eligibility_under_age_says_no_and_names_the_rule(services: Services) -> None:
+    a = ask(services, "My son is 12, can he open Prime First Account?")
+    assert a["agent"] == "eligibility_graph"
+    assert a["message"].startswith("No") and "13" in a["message"]
+
+
+def test_eligibility_asks_for_the_missing_age(services: Services) -> None:
+    chat = Chat(services)
+    first = chat.say("Am I eligible for the Prime Youth Account?")
+    assert first["agent"] == "eligibility_graph" and "?" in first["message"]
+    second = chat.say("I'm 25")
+    assert second["agent"] == "eligibility_graph"
+    assert second["message"].startswith("Yes") and PRIME_YOUTH in second["sources"]
+
+
+def test_comparison_scenario_lists_both_products(services: Services) -> None:
+    a = ask(services, "What's the difference between Prime First Account and Prime Youth Account?")
+    assert (a["agent"], a["domain"], a["vertical"], a["refusal"]) == ("comparison_graph", "conventional", "save", False)
+    assert set(a["sources"]) == {PRIME_FIRST, PRIME_YOUTH}
+    assert 0.5 <= a["confidence"] <= 1.0
+    for fact in ("13", "18", "৳1,000", "৳500"):
+        assert fact in a["message"]
+
+
+def test_islami_conventional_numeric_comparison_is_refused(services: Services) -> None:
+    a = ask(services, "Which gives more profit, Islami DPS or conventional DPS?")
+    assert (a["agent"], a["domain"], a["vertical"], a["refusal"], a["sources"]) == (
+        "policy_guard", "nrb", "save", True, [])
+    assert a["confidence"] >= 0.9
+    assert "separately" in a["message"]
+
+
+def test_refusal_is_worded_the_same_in_any_phrasing(services: Services) -> None:
+    for text in ("Is Islamic Mudaraba DPS return higher than the conventional Prime DPS?",
+                 "ইসলামী ডিপিএস নাকি প্রচলিত ডিপিএস, কোনটায় মুনাফা বেশি?"):
+        a = ask(services, text)
+        assert a["agent"] == "policy_guard" and a["refusal"] is True, text
+
+
+def test_vague_request_gets_a_clarifying_question(services: Services) -> None:
+    a = ask(services, "I want something safe")
+    assert a["agent"] == "clarification_agent"
+    assert a["domain"] is None and a["vertical"] is None and a["sources"] == []
+    assert a["confidence"] < 0.5 and a["refusal"] is False
+    assert a["message"].rstrip().endswith("?")
+
+
+def test_follow_up_reuses_the_applicant_and_switches_product(services: Services) -> None:
+    chat = Chat(services)
+    chat.say("Can a 16-year-old open Prime First Account?")
+    a = chat.say("and the Youth account?")
+    assert a["agent"] == "eligibility_graph" and a["sources"] == [PRIME_YOUTH]
+    assert a["message"].startswith("No") and "18" in a["message"]
+
+
+def test_bangla_answer_is_written_in_bangla(services: Services) -> None:
+    a = ask(services, "Can a 16-year-old open Prime First Account?", language="bn")
+    assert a["agent"] == "eligibility_graph"
+    assert "হ্যাঁ" in a["message"] and "১৩" in a["message"]
+
+
+def test_bangla_input_is_understood_with_english_answer(services: Services) -> None:
+    a = ask(services, "১৬ বছর বয়সী কেউ কি প্রাইম ফার্স্ট অ্যাকাউন্ট খুলতে পারবে?", language="en")
+    assert a["agent"] == "eligibility_graph" and a["message"].startswith("Yes")
+
+
+def test_staff_request_without_token_is_refused_naming_permission(services: Services) -> None:
+    a = ask(services, "What is the KYC status for customer 123?")
+    assert a["agent"] == "policy_guard" and a["refusal"] is True
+    assert "customer:read" in a["message"]
