@@ -13,9 +13,7 @@ from graphs.context import Caller
 
 def caller_from_token(token: str, secret: str) -> Caller:
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]}
-        )
+        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.ExpiredSignatureError as exc:
         raise AppError(401, "TOKEN_EXPIRED", "The token has expired.") from exc
     except jwt.PyJWTError as exc:

@@ -54,8 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:
         rt = app.state.runtime
-        return {"status": "ok", "mode": "deterministic", "products": len(rt.services.catalog.products),
-                "indexed_chunks": rt.services.index.count()}
+        return {
+            "status": "ok",
+            "mode": "deterministic",
+            "products": len(rt.services.catalog.products),
+            "indexed_chunks": rt.services.index.count(),
+        }
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:

@@ -54,10 +54,21 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, trace_id: str, limit: int) -> None:
-    body: dict[str, Any] = {"error_code": "PAYLOAD_TOO_LARGE",
-                            "message": f"The request body exceeds {limit} bytes.", "trace_id": trace_id}
+    body: dict[str, Any] = {
+        "error_code": "PAYLOAD_TOO_LARGE",
+        "message": f"The request body exceeds {limit} bytes.",
+        "trace_id": trace_id,
+    }
     data = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-        (b"x-trace-id", trace_id.encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"x-trace-id", trace_id.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})

@@ -9,23 +9,39 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 SCENARIOS = {
     "eligibility": {
         "summary": "Eligibility check",
-        "value": {"session_id": "sess_user123", "user_message": "Can a 16-year-old with 5,000 taka open Prime First Account?",
-                  "channel": "web", "language": "en"},
+        "value": {
+            "session_id": "sess_user123",
+            "user_message": "Can a 16-year-old with 5,000 taka open Prime First Account?",
+            "channel": "web",
+            "language": "en",
+        },
     },
     "comparison": {
         "summary": "Product comparison (allowed)",
-        "value": {"session_id": "sess_user123",
-                  "user_message": "What's the difference between Prime First Account and Prime Youth Account?",
-                  "channel": "web", "language": "en"},
+        "value": {
+            "session_id": "sess_user123",
+            "user_message": "What's the difference between Prime First Account and Prime Youth Account?",
+            "channel": "web",
+            "language": "en",
+        },
     },
     "restricted_comparison": {
         "summary": "Restricted comparison (refusal)",
-        "value": {"session_id": "sess_user123", "user_message": "Which gives more profit, Islami DPS or conventional DPS?",
-                  "channel": "web", "language": "en"},
+        "value": {
+            "session_id": "sess_user123",
+            "user_message": "Which gives more profit, Islami DPS or conventional DPS?",
+            "channel": "web",
+            "language": "en",
+        },
     },
     "clarification": {
         "summary": "Low confidence (clarification needed)",
-        "value": {"session_id": "sess_user123", "user_message": "I want something safe", "channel": "web", "language": "en"},
+        "value": {
+            "session_id": "sess_user123",
+            "user_message": "I want something safe",
+            "channel": "web",
+            "language": "en",
+        },
     },
 }
 
@@ -52,12 +68,23 @@ class ChatRequest(BaseModel):
 class ChatResponse(BaseModel):
     """The seven contract fields in order; the rest are optional extras."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "message": "Yes, a 16-year-old with ৳5,000 can open Prime First Account. Minimum age is 13; "
-                   "minimum balance is ৳1,000; it is for residents of Bangladesh. You meet all the requirements.",
-        "domain": "conventional", "vertical": "save", "agent": "eligibility_graph",
-        "sources": ["knowledge/products/conventional/save/deposit_accounts/prime_first_account.md"],
-        "confidence": 0.95, "refusal": False, "trace_id": "3f0c…"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Yes, a 16-year-old with ৳5,000 can open Prime First Account. Minimum age is 13; "
+                    "minimum balance is ৳1,000; it is for residents of Bangladesh. You meet all the requirements.",
+                    "domain": "conventional",
+                    "vertical": "save",
+                    "agent": "eligibility_graph",
+                    "sources": ["knowledge/products/conventional/save/deposit_accounts/prime_first_account.md"],
+                    "confidence": 0.95,
+                    "refusal": False,
+                    "trace_id": "3f0c…",
+                }
+            ]
+        }
+    )
 
     message: str
     domain: Literal["conventional", "islami", "nrb"] | None

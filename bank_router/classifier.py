@@ -100,9 +100,7 @@ def training_fingerprint(*files: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def load_or_train(
-    cache_dir: Path, fingerprint: str, embedder: Embedder, build: Any
-) -> IntentClassifier:
+def load_or_train(cache_dir: Path, fingerprint: str, embedder: Embedder, build: Any) -> IntentClassifier:
     """Reuse the model trained on the same data; train and cache it otherwise."""
     path = cache_dir / f"intent-{fingerprint}.pkl"
     if path.exists():

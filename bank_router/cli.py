@@ -42,8 +42,9 @@ def ask(message: str, language: str = "en") -> None:
     from graphs.context import Context
     from graphs.router import graph
 
-    state = asyncio.run(graph.ainvoke({"messages": [HumanMessage(content=message)], "language": language},
-                                      context=Context()))
+    state = asyncio.run(
+        graph.ainvoke({"messages": [HumanMessage(content=message)], "language": language}, context=Context())
+    )
     console.print_json(json.dumps(state["answer"], ensure_ascii=False))
 
 

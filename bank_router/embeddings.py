@@ -56,7 +56,8 @@ class _Cached:
 def _pool(hidden: NDArray[np.float32], mask: NDArray[np.int64]) -> NDArray[np.float32]:
     m = mask[..., None].astype(np.float32)
     v = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    out: NDArray[np.float32] = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return out
 
 
 class MiniLMEmbedder(_Cached):
@@ -83,7 +84,8 @@ class MiniLMEmbedder(_Cached):
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         pooled = torch.nn.functional.normalize(pooled, dim=-1)
-        return pooled.numpy().astype(np.float32)
+        out: NDArray[np.float32] = pooled.numpy().astype(np.float32)
+        return out
 
 
 class OnnxMiniLMEmbedder(_Cached):
@@ -127,16 +129,25 @@ def export_onnx(path: Path) -> Path:
             self.m = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+            return self.m(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     sample = tok(["a short one", "and a somewhat longer sample sentence"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.onnx.export(_Hidden(), tuple(sample[n] for n in names), str(tmp), input_names=names,
-                      output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    torch.onnx.export(
+        _Hidden(),
+        tuple(sample[n] for n in names),
+        str(tmp),
+        input_names=names,
+        output_names=["last_hidden_state"],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )
     tmp.replace(path)
     return path
 
@@ -145,6 +156,6 @@ def make_embedder(model_dir: Path) -> Embedder:
     """ONNX Runtime when the export works here; the PyTorch model otherwise."""
     try:
         return OnnxMiniLMEmbedder(model_dir / "all-minilm-l6-v2.onnx")
-    except Exception as exc:  # noqa: BLE001 - any export or runtime failure falls back to torch
+    except Exception as exc:
         structlog.get_logger(__name__).warning("onnx_embedder_unavailable", error=type(exc).__name__)
         return MiniLMEmbedder()

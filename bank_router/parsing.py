@@ -154,11 +154,7 @@ def _money(t: str, cued: bool = False) -> list[_Money]:
     """Money amounts in prepared text, with their spans."""
     # Blank dates out (same length, so spans stay valid) rather than teach every rule about them.
     t = _DATE.sub(lambda d: " " * len(d[0]), t)
-    return [
-        _Money(round(_value(m), 2), m.start(), m.end())
-        for m in _AMOUNT.finditer(t)
-        if _is_money(t, m, cued)
-    ]
+    return [_Money(round(_value(m), 2), m.start(), m.end()) for m in _AMOUNT.finditer(t) if _is_money(t, m, cued)]
 
 
 def parse_amounts(text: str) -> list[float]:
@@ -206,9 +202,7 @@ def parse_age(text: str) -> int | None:
         for pattern, duration_sensitive in _AGE_PATTERNS
         for m in pattern.finditer(t)
         if int(m[1]) <= 120
-        and not (
-            duration_sensitive and _DURATION_BEFORE.search(t[max(0, m.start(1) - 30) : m.start(1)])
-        )
+        and not (duration_sensitive and _DURATION_BEFORE.search(t[max(0, m.start(1) - 30) : m.start(1)]))
     ]
     return min(found)[1] if found else None
 

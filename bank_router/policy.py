@@ -20,7 +20,9 @@ class Rule:
     applies_to: str
     message: dict[str, str]
     patterns: list[re.Pattern[str]] = field(default_factory=list)
+    raw_patterns: list[re.Pattern[str]] = field(default_factory=list)
     cross_domain: tuple[str, ...] = ()
+    evaluative_cues: list[re.Pattern[str]] = field(default_factory=list)
     comparison_cues: list[re.Pattern[str]] = field(default_factory=list)
     numeric_cues: list[re.Pattern[str]] = field(default_factory=list)
     report_domain: str | None = None
@@ -53,7 +55,9 @@ class PolicyBook:
                 applies_to=r.get("applies_to", "everyone"),
                 message=r["message"],
                 patterns=_compile(r.get("patterns", [])),
+                raw_patterns=_compile(r.get("raw_patterns", [])),
                 cross_domain=tuple(r.get("cross_domain", ())),
+                evaluative_cues=_compile(r.get("evaluative_cues", [])),
                 comparison_cues=_compile(r.get("comparison_cues", [])),
                 numeric_cues=_compile(r.get("numeric_cues", [])),
                 report_domain=r.get("report_domain"),
@@ -66,19 +70,21 @@ class PolicyBook:
         hints = [(perm, _compile(p)) for perm, p in data["missing_permission"].get("hints", {}).items()]
         return cls(rules, messages, hints, float(data.get("refusal_confidence", 0.98)))
 
-    def check(self, folded: str, domains_in_play: set[str], products_by_domain: dict[str, int],
-              is_staff: bool) -> Verdict | None:
+    def check(
+        self, raw: str, folded: str, domains_in_play: set[str], products_by_domain: dict[str, int], is_staff: bool
+    ) -> Verdict | None:
         """The first rule the message breaks, if any."""
         for rule in self.rules:
             if not rule.applies(is_staff):
                 continue
-            if rule.patterns and any(p.search(folded) for p in rule.patterns):
+            if any(p.search(folded) for p in rule.patterns) or any(p.search(raw) for p in rule.raw_patterns):
                 return Verdict(rule.id)
             if rule.cross_domain and set(rule.cross_domain) <= domains_in_play:
+                judges = any(p.search(folded) for p in rule.evaluative_cues)
                 compares = any(p.search(folded) for p in rule.comparison_cues)
                 numeric = any(p.search(folded) for p in rule.numeric_cues)
                 both_named = all(products_by_domain.get(d, 0) for d in rule.cross_domain)
-                if compares and (numeric or both_named):
+                if judges or (compares and (numeric or both_named)):
                     return Verdict(rule.id, rule.report_domain)
         return None
 

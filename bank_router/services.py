@@ -41,9 +41,7 @@ def train_classifier(settings: Settings, catalog: Catalog, embedder: Embedder) -
     def build() -> IntentClassifier:
         examples = load_examples(settings.training_file, settings.clinc_file)
         views = [classifier_views(e.text, catalog) for e in examples]
-        return IntentClassifier(embedder).fit(
-            [v[0] for v in views], [v[1] for v in views], [e.label for e in examples]
-        )
+        return IntentClassifier(embedder).fit([v[0] for v in views], [v[1] for v in views], [e.label for e in examples])
 
     return load_or_train(settings.model_cache_dir, fp, embedder, build)
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development by Settings.check
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
-    auth_jwt_secret: str = "dev-secret-change-me"
+    auth_jwt_secret: str = DEV_SECRET
     rate_limit_enabled: bool = True
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")
@@ -46,7 +47,7 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """Refuse the development secret outside development."""
-        if self.environment != "development" and self.auth_jwt_secret == "dev-secret-change-me":
+        if self.environment != "development" and self.auth_jwt_secret == DEV_SECRET:
             raise ValueError("AUTH_JWT_SECRET must be set outside development")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,7 +22,7 @@ def group_thousands(value: float) -> str:
 
 @dataclass(frozen=True)
 class Templates:
-    table: dict[str, dict[str, str]]
+    table: dict[str, Any]
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE) -> Templates:
@@ -30,7 +31,7 @@ class Templates:
     def t(self, key: str, language: str, **kw: object) -> str:
         entry = self.table[key]
         text = entry.get(language) or entry["en"]
-        return text.format(**kw) if kw else text
+        return str(text.format(**kw) if kw else text)
 
     def num(self, value: float, language: str) -> str:
         s = group_thousands(value)

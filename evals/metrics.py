@@ -29,6 +29,7 @@ class Turn:
     predicted: str
     ungrounded: list[str]
     ms: float
+    route: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -75,10 +76,12 @@ class Report:
             "turns": len(ts),
             "agent_accuracy": _ratio(sum(t.predicted == t.expect["agent"] for t in ts), len(ts)),
             "all_checks_pass": _ratio(sum(not t.problems for t in ts), len(ts)),
-            "refusal_recall": _ratio(sum(bool(t.answer.get("refusal")) for t in refusal_expected),
-                                     len(refusal_expected)),
-            "refusal_precision": _ratio(sum(bool(t.expect.get("refusal", t.expect["agent"] == "policy_guard"))
-                                            for t in refused), len(refused)),
+            "refusal_recall": _ratio(
+                sum(bool(t.answer.get("refusal")) for t in refusal_expected), len(refusal_expected)
+            ),
+            "refusal_precision": _ratio(
+                sum(bool(t.expect.get("refusal", t.expect["agent"] == "policy_guard")) for t in refused), len(refused)
+            ),
             "clarification_recall": _ratio(sum(t.predicted == "clarification_agent" for t in clar), len(clar)),
             "grounding_rate": _ratio(sum(not t.ungrounded for t in ts), len(ts)),
             "bangla_accuracy": _ratio(sum(t.predicted == t.expect["agent"] for t in bangla), len(bangla)),
@@ -118,7 +121,8 @@ def render(report: Report, failures: int, gates: dict[str, float] | None) -> str
     if bad and failures:
         lines += ["", f"failing turns ({len(bad)}, first {min(failures, len(bad))}):"]
         for t in bad[:failures]:
-            lines.append(f"- [{t.case_id}] {t.message[:80]!r}: {'; '.join(t.problems)}")
+            how = f"{t.route.get('reason', '')} {t.route.get('label', '')} {t.route.get('confidence', 0):.2f}"
+            lines.append(f"- [{t.case_id}] {t.message[:80]!r}: {'; '.join(t.problems)} [{how}]")
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 """Eval runner: routes every labelled case through the graph and gates on quality.
 
-    python -m evals.run --split test --gate
+python -m evals.run --split test --gate
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from nodes.output_guard import REPLACED
 DATASETS = Path(__file__).resolve().parent / "datasets"
 REPORTS = Path(__file__).resolve().parent / "reports"
 
+REFUSED_ANON = ("policy_guard", "servicing_graph", "loan_scoring_graph")
+
 GATES = {
     "agent_accuracy": 0.95,
     "refusal_recall": 1.0,
@@ -43,39 +45,68 @@ def load_cases(split: str) -> list[dict[str, Any]]:
         if "turns" in row:
             cases.append(row)
         else:  # classifier training rows: text + agent; the intent (before permissions) is scored
-            cases.append({"id": f"{split}-{i}", "category": row["agent"], "caller": None, "score_intent": True,
-                          "turns": [{"message": row["text"], "language": row["language"],
-                                     "expect": {"agent": row["agent"]}}]})
+            cases.append(
+                {
+                    "id": f"{split}-{i}",
+                    "category": row["agent"],
+                    "caller": None,
+                    "score_intent": True,
+                    "turns": [
+                        {
+                            "message": row["text"],
+                            "language": row["language"],
+                            # An anonymous caller is refused staff tools.
+                            "expect": {"agent": row["agent"], "refusal": row["agent"] in REFUSED_ANON},
+                        }
+                    ],
+                }
+            )
     return cases
 
 
 def _caller(spec: dict[str, Any] | None) -> Caller:
     if not spec:
         return Caller()
-    return Caller(sub=spec.get("sub", "eval-staff"), tenant=spec.get("tenant", "demo"),
-                  permissions=frozenset(spec.get("permissions", [])))
+    return Caller(
+        sub=spec.get("sub", "eval-staff"),
+        tenant=spec.get("tenant", "demo"),
+        permissions=frozenset(spec.get("permissions", [])),
+    )
 
 
 async def run_case(graph: Any, services: Services, case: dict[str, Any]) -> list[Turn]:
     context = Context(caller=_caller(case.get("caller")), services=services)
     config = {"configurable": {"thread_id": case["id"]}}
-    out = []
+    out, said = [], []
     for turn in case["turns"]:
+        said.append(turn["message"])
         t0 = time.perf_counter()
         state = await graph.ainvoke(
             {"messages": [HumanMessage(content=turn["message"])], "language": turn.get("language", "en")},
-            config=config, context=context,
+            config=config,
+            context=context,
         )
         ms = (time.perf_counter() - t0) * 1000
         expect = turn.get("expect")
         if expect is None:
             continue
         ans, route = state["answer"], state["route"]
-        evidence = [turn["message"]] + [d.text for p in ans.get("sources", []) if (d := services.catalog.doc(p))]
+        evidence = [*said] + [d.text for p in ans.get("sources", []) if (d := services.catalog.doc(p))]
         predicted = route.get("intent", ans["agent"]) if case.get("score_intent") else ans["agent"]
-        out.append(Turn(case_id=case["id"], category=case.get("category", ""), message=turn["message"],
-                        language=turn.get("language", "en"), expect=expect, answer=dict(ans),
-                        predicted=predicted, ungrounded=sorted(ungrounded(ans["message"], evidence)), ms=ms))
+        out.append(
+            Turn(
+                case_id=case["id"],
+                category=case.get("category", ""),
+                message=turn["message"],
+                language=turn.get("language", "en"),
+                expect=expect,
+                answer=dict(ans),
+                predicted=predicted,
+                ungrounded=sorted(ungrounded(ans["message"], evidence)),
+                ms=ms,
+                route=dict(route),
+            )
+        )
     return out
 
 

@@ -15,7 +15,8 @@ PERSON_FACTS = ("age", "amount", "income", "residency", "gender")
 
 def is_follow_up(state: RouterState) -> bool:
     memory = state.get("memory") or {}
-    return bool(state["entities"].get("follow_up") or (memory.get("pending") and memory["pending"] in state["entities"]))
+    ents = state["entities"]
+    return bool(ents.get("follow_up") or ents.get("refers") or (memory.get("pending") and memory["pending"] in ents))
 
 
 def turn_entities(state: RouterState) -> Entities:
@@ -34,7 +35,8 @@ def turn_entities(state: RouterState) -> Entities:
 def turn_products(state: RouterState, svc: Services, want: int = 1) -> list[Doc[Product]]:
     """Products named now; if fewer than wanted, the ones the conversation was about."""
     catalog = svc.catalog
-    ids = list(state["entities"].get("products", []))
+    ents = state["entities"]
+    ids = [*ents.get("products", []), *ents.get("implied", [])]
     memory = state.get("memory") or {}
     if len(ids) < want:
         for pid in memory.get("last_products", []):
@@ -45,9 +47,9 @@ def turn_products(state: RouterState, svc: Services, want: int = 1) -> list[Doc[
 
 def candidates(svc: Services, ents: Entities) -> list[Doc[Product]]:
     """Products matching the type, vertical and domain cues of a turn with no product named."""
-    domains = ents.get("domains") or [None]
-    types = ents.get("types") or [None]
-    verticals = ents.get("verticals") or [None]
+    domains: list[str | None] = [*ents.get("domains", [])] or [None]
+    types: list[str | None] = [*ents.get("types", [])] or [None]
+    verticals: list[str | None] = [*ents.get("verticals", [])] or [None]
     out: list[Doc[Product]] = []
     for d in domains:
         for t in types:

@@ -25,16 +25,18 @@ def attribute_rows(docs: list[Doc[Product]], svc: Services, lang: str) -> list[t
     for key in _ELIGIBILITY:
         values = [getattr(d.meta.eligibility, key) for d in docs]
         if any(v is not None for v in values):
-            fmt = (lambda v: tpl.num(v, lang)) if "age" in key else (lambda v: tpl.money(v, lang))
-            rows.append((tpl.t(f"attr_{key}", lang), [fmt(v) if v is not None else "—" for v in values]))
+            cells = ["—" if v is None else tpl.num(v, lang) if "age" in key else tpl.money(v, lang) for v in values]
+            rows.append((tpl.t(f"attr_{key}", lang), cells))
     residencies = [d.meta.eligibility.residency for d in docs]
     if len(set(residencies)) > 1:
         rows.append((tpl.t("attr_residency", lang), [tpl.t(f"residency_{r}", lang) for r in residencies]))
     for key in _RATES:
         values = [getattr(d.meta.rates, key) for d in docs]
         if any(v is not None for v in values):
+
             def fmt_rate(v: Any) -> str:
                 return str(v) if isinstance(v, str) else tpl.pct(v, lang)
+
             rows.append((tpl.t(f"attr_{key}", lang), [fmt_rate(v) if v is not None else "—" for v in values]))
     for section in ("fees", "limits"):
         keys: dict[str, Any] = {}
@@ -68,8 +70,12 @@ def compare_text(docs: list[Doc[Product]], svc: Services, lang: str) -> str:
     for i, d in enumerate(docs):
         facts = ", ".join(f"{label.lower() if lang == 'en' else label} {cells[i]}" for label, cells in differ[:4])
         summary.append(f"- {names[i]}: {pick(d.meta, 'summary', lang)}" + (f" ({facts})" if facts else ""))
-    parts = [tpl.t("cmp_intro", lang, names=joined), *summary, "",
-             render_table([tpl.t("attr_product", lang), *names], differ or rows)]
+    parts = [
+        tpl.t("cmp_intro", lang, names=joined),
+        *summary,
+        "",
+        render_table([tpl.t("attr_product", lang), *names], differ or rows),
+    ]
     if same and differ:
         items = "; ".join(f"{label}: {cells[0]}" for label, cells in same[:4])
         parts += ["", tpl.t("cmp_same", lang, items=items)]

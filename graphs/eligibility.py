@@ -35,11 +35,19 @@ def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleC
         checks.append(RuleCheck(key, status, tpl.t(f"rule_{key}", lang, value=value), asks))
 
     if e.min_age is not None:
-        add("min_age", tpl.num(e.min_age, lang),
-            "unknown" if age is None else "met" if age >= e.min_age else "unmet", "age")
+        add(
+            "min_age",
+            tpl.num(e.min_age, lang),
+            "unknown" if age is None else "met" if age >= e.min_age else "unmet",
+            "age",
+        )
     if e.max_age is not None:
-        add("max_age", tpl.num(e.max_age, lang),
-            "unknown" if age is None else "met" if age <= e.max_age else "unmet", "age")
+        add(
+            "max_age",
+            tpl.num(e.max_age, lang),
+            "unknown" if age is None else "met" if age <= e.max_age else "unmet",
+            "age",
+        )
     for key in ("min_balance", "min_opening_deposit"):
         value = getattr(e, key)
         if value is not None:
@@ -47,8 +55,12 @@ def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleC
             status: Status = "condition" if amount is None else "met" if amount >= value else "unmet"
             add(key, tpl.money(value, lang), status)
     if e.min_monthly_income is not None:
-        add("min_monthly_income", tpl.money(e.min_monthly_income, lang),
-            "unknown" if income is None else "met" if income >= e.min_monthly_income else "unmet", "income")
+        add(
+            "min_monthly_income",
+            tpl.money(e.min_monthly_income, lang),
+            "unknown" if income is None else "met" if income >= e.min_monthly_income else "unmet",
+            "income",
+        )
     if e.residency != "any":
         given = ents.get("residency")
         status = "condition" if given is None else "met" if given == e.residency else "unmet"
@@ -56,7 +68,7 @@ def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleC
     if e.gender == "female":
         status = "met" if ents.get("gender") == "female" else "condition"
         checks.append(RuleCheck("gender", status, tpl.t("rule_gender_female", lang)))
-    for other in (e.other_bn if lang == "bn" and e.other_bn else e.other):
+    for other in e.other_bn if lang == "bn" and e.other_bn else e.other:
         checks.append(RuleCheck("other", "condition", other.rstrip(".।")))
     return checks
 
@@ -64,8 +76,7 @@ def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleC
 def _who(ents: Entities, svc: Services, lang: str) -> str:
     tpl = svc.templates
     if "age" in ents and "amount" in ents:
-        return tpl.t("who_age_amount", lang, age=tpl.num(ents["age"], lang),
-                     amount=tpl.money(ents["amount"], lang))
+        return tpl.t("who_age_amount", lang, age=tpl.num(ents["age"], lang), amount=tpl.money(ents["amount"], lang))
     if "age" in ents:
         return tpl.t("who_age", lang, age=tpl.num(ents["age"], lang))
     return tpl.t("who_you", lang)
@@ -81,8 +92,9 @@ def _join(svc: Services, lang: str, items: list[str]) -> str:
     return svc.templates.t("list_sep", lang).join(items)
 
 
-def verdict_text(doc: Doc[Product], checks: list[RuleCheck], ents: Entities, svc: Services,
-                 lang: str) -> tuple[str, str | None]:
+def verdict_text(
+    doc: Doc[Product], checks: list[RuleCheck], ents: Entities, svc: Services, lang: str
+) -> tuple[str, str | None]:
     """The answer for one product: verdict, each rule and whether it is met, and what to ask next."""
     tpl, p = svc.templates, doc.meta
     verb = tpl.table["verb"][p.vertical]
@@ -94,8 +106,11 @@ def verdict_text(doc: Doc[Product], checks: list[RuleCheck], ents: Entities, svc
     if unknown:
         text = _join(svc, lang, [c.text for c in checks])
         ask = unknown[0].asks
-        parts = [tpl.t("elig_depends", lang, product=kw["product"]), tpl.t("sentence", lang, text=_cap(text, lang)),
-                 tpl.t("elig_ask_age" if ask == "age" else "elig_ask_income", lang)]
+        parts = [
+            tpl.t("elig_depends", lang, product=kw["product"]),
+            tpl.t("sentence", lang, text=_cap(text, lang)),
+            tpl.t("elig_ask_age" if ask == "age" else "elig_ask_income", lang),
+        ]
         return " ".join(parts), ask
     stated = _join(svc, lang, [f"{c.text} {tpl.t('status_' + c.status, lang)}" for c in rules])
     parts = [tpl.t("elig_no" if unmet else "elig_yes", lang, **kw)]
@@ -112,7 +127,8 @@ def _across_candidates(state: RouterState, svc: Services, ents: Entities, lang: 
     """No product named: say which products of the asked-for kind the applicant fits."""
     tpl = svc.templates
     pool = candidates(svc, ents)
-    vertical = (ents.get("verticals") or [pool[0].meta.vertical if pool else None])[0]
+    cued: list[str | None] = [*ents.get("verticals", [])] or [pool[0].meta.vertical if pool else None]
+    vertical = cued[0]
     what = tpl.t(f"what_{vertical}" if vertical else "what_products", lang)
     who = _who(ents, svc, lang)
     fits = [d for d in pool if not any(c.status == "unmet" for c in evaluate(d.meta, ents, svc, lang))][:5]
@@ -121,8 +137,7 @@ def _across_candidates(state: RouterState, svc: Services, ents: Entities, lang: 
         return answer("eligibility_graph", msg, pool[:5], answer_confidence(state))
     lines = [tpl.t("elig_candidates", lang, what=what, who=who)]
     for d in fits:
-        rules = tpl.t("list_sep", lang).join(c.text for c in evaluate(d.meta, ents, svc, lang)
-                                            if c.key != "other")
+        rules = tpl.t("list_sep", lang).join(c.text for c in evaluate(d.meta, ents, svc, lang) if c.key != "other")
         lines.append(f"- {name(d, lang)}" + (f" ({rules})" if rules else ""))
     return answer("eligibility_graph", "\n".join(lines), fits, answer_confidence(state))
 

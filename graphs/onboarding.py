@@ -23,10 +23,13 @@ _STAFF_FLOW = re.compile(
 )
 
 
-def choose_guide(svc: Services, ents: Entities, product: Doc[Product] | None, text: str,
-                 is_staff: bool) -> Doc[OnboardingGuide] | None:
+def choose_guide(
+    svc: Services, ents: Entities, product: Doc[Product] | None, text: str, is_staff: bool
+) -> Doc[OnboardingGuide] | None:
     guides = svc.catalog.onboarding
     named = [guides[g] for g in ents.get("guides", []) if g in guides]
+    # A term that is a guide's subject ("e-KYC") names that guide.
+    named += [g for g in guides.values() for t in ents.get("terms", []) if g.meta.id.startswith(t)]
     if named:
         return named[0]
     audience = "staff" if _STAFF_FLOW.search(fold(text)) else "customer"
@@ -36,12 +39,18 @@ def choose_guide(svc: Services, ents: Entities, product: Doc[Product] | None, te
         s = 0
         if m.audience != audience:
             return -100
+        # With no domain named, the bank's conventional guides apply, as for products.
         domains = set(ents.get("domains", [])) | ({product.meta.domain} if product else set())
+        if ents.get("residency") == "non_resident":
+            domains.add("nrb")
+        domains = domains or {"conventional"}
         if m.domains:
-            s += 4 if domains & set(m.domains) else -5
-        types = set(ents.get("types", [])) | ({product.meta.type} if product else set())
+            # A guide for one domain beats a general one that also covers it.
+            s += (4 - (len(m.domains) - 1)) if domains & set(m.domains) else -5
+        if product is not None and product.meta.type in m.types:
+            s += 5
         verticals = set(ents.get("verticals", [])) | ({product.meta.vertical} if product else set())
-        s += 3 * len(types & set(m.types)) + 2 * len(verticals & set(m.verticals))
+        s += 3 * len(set(ents.get("types", [])) & set(m.types)) + 2 * len(verticals & set(m.verticals))
         return s
 
     ranked = sorted(guides.values(), key=score, reverse=True)
@@ -67,13 +76,19 @@ def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
     svc, lang = runtime.context.services, state["language"]
     products = turn_products(state, svc)
     product = products[0] if products else None
-    guide = choose_guide(svc, state["entities"], product, last_user_text(state),
-                         runtime.context.caller.is_staff)
+    guide = choose_guide(svc, state["entities"], product, last_user_text(state), runtime.context.caller.is_staff)
     if guide is None:
         return answer("clarification_agent", svc.templates.t("clar_generic", lang), [], 0.4)
     docs: list[Doc[Any]] = [guide] + ([product] if product else [])
     domain = product.meta.domain if product else (guide.meta.domains[0] if len(guide.meta.domains) == 1 else None)
-    vertical = product.meta.vertical if product else (
-        guide.meta.verticals[0] if len(guide.meta.verticals) == 1 else None)
-    return answer("onboarding_graph", steps_text(guide, product, svc, lang), docs, answer_confidence(state),
-                  domain=domain, vertical=vertical)
+    vertical = (
+        product.meta.vertical if product else (guide.meta.verticals[0] if len(guide.meta.verticals) == 1 else None)
+    )
+    return answer(
+        "onboarding_graph",
+        steps_text(guide, product, svc, lang),
+        docs,
+        answer_confidence(state),
+        domain=domain,
+        vertical=vertical,
+    )

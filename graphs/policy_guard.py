@@ -21,6 +21,14 @@ def policy_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any
     vertical = None
     if reason not in ("out_of_scope", "policy", "prompt_injection", "system_prompt"):
         products = [svc.catalog.products[p].meta for p in ents.get("products", [])]
-        vertical = common([p.vertical for p in products]) or (ents.get("verticals") or [None])[0]
-    return answer("policy_guard", msg, [], float(route.get("confidence", svc.policy.refusal_confidence)),
-                  refusal=True, domain=domain, vertical=vertical)
+        cued: list[str | None] = [*ents.get("verticals", [])] or [None]
+        vertical = common([p.vertical for p in products]) or cued[0]
+    return answer(
+        "policy_guard",
+        msg,
+        [],
+        float(route.get("confidence", svc.policy.refusal_confidence)),
+        refusal=True,
+        domain=domain,
+        vertical=vertical,
+    )

@@ -43,19 +43,23 @@ def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str) ->
     general = not aspects
     if general:
         parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
-    if "rates" in aspects or general:
-        lines = rate_lines(p, svc, lang)
-        parts += lines or ([tpl.t("info_no_rate", lang, name=nm)] if not general else [])
+    lines = rate_lines(p, svc, lang)
+    parts += lines or ([tpl.t("info_no_rate", lang, name=nm)] if "rates" in aspects else [])
     if "eligibility" in aspects or general:
         rules = [c.text for c in evaluate(p, {}, svc, lang) if c.key != "other"]
         if rules:
             parts.append(tpl.t("info_eligibility", lang, items=_items(rules, lang)))
     if "fees" in aspects or (general and p.fees):
         fees = [f"{(f.label_bn if lang == 'bn' else f.label)} {tpl.amount(f.amount, f.unit, lang)}" for f in p.fees]
-        parts.append(tpl.t("info_fees", lang, items=_items(fees, lang)) if fees
-                     else tpl.t("info_no_fees", lang, name=nm))
-    if "limits" in aspects and p.limits:
-        limits = [f"{(a.label_bn if lang == 'bn' else a.label)} {tpl.amount(a.amount, a.unit, lang)}" for a in p.limits]
+        parts.append(
+            tpl.t("info_fees", lang, items=_items(fees, lang)) if fees else tpl.t("info_no_fees", lang, name=nm)
+        )
+    if ("limits" in aspects or general or "rates" in aspects) and p.limits:
+        limits = [
+            f"{(a.label_bn if lang == 'bn' else a.label)} {tpl.amount(a.amount, a.unit, lang)}"
+            + (f" ({a.note})" if a.note and lang == "en" else "")
+            for a in p.limits
+        ]
         parts.append(tpl.t("info_limits", lang, items=_items(limits, lang)))
     if "documents" in aspects and p.documents:
         parts.append(tpl.t("info_documents", lang, items=_items(pick(p, "documents", lang), lang)))
@@ -99,7 +103,14 @@ def product_info_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
     aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
     conf = answer_confidence(state)
     named = ents.get("products") or []
-    if named or (not ents.get("terms") and not ents.get("policies") and ents.get("follow_up")):
+    defines = bool(ents.get("terms") or ents.get("policies"))
+    # A named product, a follow-up about the last one, or a bare type asked about in detail.
+    if (
+        named
+        or ents.get("refers")
+        or (not defines and (ents.get("follow_up") or ents.get("implied")))
+        or (ents.get("implied") and aspects)
+    ):
         docs = turn_products(state, svc)[: max(1, min(len(named), 3))]
         if docs:
             text = "\n".join(describe(d, aspects, svc, lang) for d in docs)
@@ -107,9 +118,9 @@ def product_info_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
     glossary = [svc.catalog.glossary[t] for t in ents.get("terms", [])][:2]
     policies = [svc.catalog.policies[p] for p in ents.get("policies", [])][:1]
     if glossary or policies:
-        docs: list[Doc[Any]] = [*glossary, *policies]
-        text = "\n".join(_definition(d, lang) for d in docs)
-        return answer("product_info_graph", text, docs, conf)
+        defs: list[Doc[Any]] = [*glossary, *policies]
+        text = "\n".join(_definition(d, lang) for d in defs)
+        return answer("product_info_graph", text, defs, conf)
     if ents.get("types") or ents.get("verticals"):
         pool = candidates(svc, ents)[:8]
         if pool:

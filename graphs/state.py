@@ -25,6 +25,7 @@ class Entities(TypedDict, total=False):
     """What the parsers found in this turn (and, for follow-ups, what carried over)."""
 
     products: list[str]
+    implied: list[str]  # products meant by a bare type ("a car loan" -> the conventional car loan)
     terms: list[str]
     guides: list[str]
     policies: list[str]
@@ -38,7 +39,10 @@ class Entities(TypedDict, total=False):
     gender: str
     ids: dict[str, str]
     limit: int
-    follow_up: bool
+    follow_up: bool  # elliptical: "and the Youth account?"
+    refers: bool  # points back: "what's its rate?"
+    banking: bool  # uses everyday banking vocabulary
+    compares: bool  # asks to compare ("vs", "difference", "তুলনা")
 
 
 class Route(TypedDict, total=False):

@@ -16,59 +16,75 @@ from nodes.entities import classifier_views, last_user_text
 ANSWERING = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
 STAFF = ("servicing_graph", "loan_scoring_graph")
 Next = Literal[
-    "eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph",
-    "policy_guard", "clarification_agent",
+    "eligibility_graph",
+    "comparison_graph",
+    "product_info_graph",
+    "onboarding_graph",
+    "policy_guard",
+    "clarification_agent",
 ]
+RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
 
 def _has_banking_cue(ents: Entities) -> bool:
-    return any(ents.get(k) for k in _BANKING_KEYS)  # type: ignore[misc]
+    return any(ents.get(k) for k in _BANKING_KEYS)
 
 
-def _best_answering(pred: Prediction) -> tuple[str, float]:
-    label = max(ANSWERING, key=lambda a: pred.scores.get(a, 0.0))
+def _best_answering(pred: Prediction, ents: Entities) -> tuple[str, float]:
+    """The likeliest agent that can answer; eligibility and comparison need a product to work on."""
+    has_product = bool(ents.get("products") or ents.get("implied"))
+    pool = ANSWERING if has_product else ("product_info_graph", "onboarding_graph")
+    label = max(pool, key=lambda a: pred.scores.get(a, 0.0))
     return label, pred.scores.get(label, 0.0)
 
 
-def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], caller: Caller,
-           clarify_below: float) -> Route:
+def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], caller: Caller, clarify_below: float) -> Route:
     """Turn the classifier's scores into a route; every branch says why in `reason`."""
     label, p = pred.label, pred.confidence
     last = memory.get("last_agent")
-    named = bool(ents.get("products") or ents.get("terms"))
+    named = bool(ents.get("products") or ents.get("terms") or ents.get("implied") or ents.get("policies"))
+    cue = _has_banking_cue(ents)
 
     pending = memory.get("pending")
     if pending and pending in ents and last in ANSWERING and p < 0.9:
         return {"agent": last, "confidence": 0.85, "reason": f"answers pending {pending}"}
-    if ents.get("follow_up") and last in ANSWERING and label not in (OUT_OF_SCOPE, "policy_guard", *STAFF):
-        if label == last or p < 0.8:
-            return {"agent": last, "confidence": max(p, 0.75), "reason": "follow-up"}
+    elliptical = ents.get("follow_up") and last in ANSWERING and label not in (OUT_OF_SCOPE, "policy_guard", *STAFF)
+    if elliptical and (label == last or p < 0.6):
+        return {"agent": str(last), "confidence": max(p, 0.75), "reason": "follow-up"}
 
-    if label == OUT_OF_SCOPE:
-        if not _has_banking_cue(ents):
-            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope", "label": label}
-        alt, q = _best_answering(pred)
-        if named and q >= 0.15:
-            return {"agent": alt, "confidence": q, "reason": "banking cue over out-of-scope"}
+    products = len(ents.get("products", [])) + len(ents.get("implied", []))
+    if (
+        products >= 2
+        and ents.get("compares")
+        and label in ("product_info_graph", "clarification_agent", "policy_guard", OUT_OF_SCOPE)
+    ):
+        return {"agent": "comparison_graph", "confidence": max(p, 0.6), "reason": "two products, compared"}
+
+    if label in (OUT_OF_SCOPE, "policy_guard"):
+        # The rules in policy/ catch the refusals that matter; the classifier adds a backstop that
+        # must be sure, and must not be talking about our products.
+        if label == "policy_guard" and p >= (0.8 if named else 0.6):
+            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
+        if not cue and not (ents.get("banking") and p < 0.75):
+            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
+        alt, q = _best_answering(pred, ents)
+        if named and q >= 0.1:
+            return {"agent": alt, "confidence": max(q, 0.5), "reason": "named product over refusal"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "banking cue, unclear intent"}
 
-    if label == "policy_guard" and p >= clarify_below:
-        return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy", "label": label}
-
     if label in STAFF:
-        return {"agent": label, "confidence": p, "reason": "classifier", "label": label}
+        return {"agent": label, "confidence": p, "reason": "classifier"}
 
     if label == "clarification_agent" or p < clarify_below:
         if named:
-            alt, q = _best_answering(pred)
-            return {"agent": alt if q >= 0.2 else "product_info_graph", "confidence": max(q, p),
-                    "reason": "named product, unsure intent"}
-        if label == "policy_guard" and not _has_banking_cue(ents):
-            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope", "label": label}
-        return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure", "label": label}
+            alt, q = _best_answering(pred, ents)
+            return {"agent": alt, "confidence": max(q, p, 0.5), "reason": "named product, unsure intent"}
+        if label in ANSWERING and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
+            return {"agent": label, "confidence": 0.5, "reason": "product kind named, leaning"}
+        return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
 
-    return {"agent": label, "confidence": p, "reason": "classifier", "label": label}
+    return {"agent": label, "confidence": p, "reason": "classifier"}
 
 
 def _gate_staff(route: Route, caller: Caller, folded: str, runtime: Runtime[Context]) -> Route:
@@ -76,11 +92,19 @@ def _gate_staff(route: Route, caller: Caller, folded: str, runtime: Runtime[Cont
     policy = runtime.context.services.policy
     needed = "loan:score" if route["agent"] == "loan_scoring_graph" else policy.permission_for(folded)
     if not caller.can(needed):
-        return {"agent": "policy_guard", "confidence": policy.refusal_confidence,
-                "reason": "missing_permission", "permission": needed}
+        return {
+            "agent": "policy_guard",
+            "confidence": policy.refusal_confidence,
+            "reason": "missing_permission",
+            "permission": needed,
+        }
     # The staff platform lands separately; until then staff requests are refused plainly.
-    return {"agent": "policy_guard", "confidence": policy.refusal_confidence,
-            "reason": "staff_tools_unavailable", "permission": needed}
+    return {
+        "agent": "policy_guard",
+        "confidence": policy.refusal_confidence,
+        "reason": "staff_tools_unavailable",
+        "permission": needed,
+    }
 
 
 def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
@@ -88,8 +112,14 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     text = last_user_text(state)
     lexical, semantic = classifier_views(text, svc.catalog)
     pred = svc.classifier.predict(lexical, semantic)
-    route = decide(pred, state["entities"], state.get("memory") or {}, runtime.context.caller,
-                   svc.settings.clarify_below)
+    route = decide(
+        pred, state["entities"], state.get("memory") or {}, runtime.context.caller, svc.settings.clarify_below
+    )
+    if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
+        # A clear question the classifier was unsure of may still be answered by one document.
+        hits = svc.index.search(svc.embedder.encode([semantic])[0], k=1)
+        if hits and hits[0].score >= RETRIEVAL_ANSWERS:
+            route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
     intent = route["agent"]
     if intent in STAFF:
         route = _gate_staff(route, runtime.context.caller, fold(text), runtime)

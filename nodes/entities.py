@@ -17,6 +17,7 @@ _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and for|and the|and what about|same for|then|ok and|"
     r"আর|তাহলে|আর যদি|এবং)\b|^(what|how) about\b"
 )
+_REFERS = re.compile(r"\b(it|its|this one|that one|this|that|the same)\b|(এটা|এটি|ওটা|ওটি|এটার|এর জন্য|সেটা|সেটি)")
 _FEMALE = re.compile(r"\b(woman|women|female|lady|ladies|girl|mahila|she)\b|(নারী|মহিলা|মেয়ে)")
 _RESIDENT = re.compile(r"\b(i live in bangladesh|living in bangladesh|resident of bangladesh|in dhaka)\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -76,7 +77,7 @@ def extract(text: str, catalog: Catalog) -> Entities:
     amounts = [a for a in parse_amounts(text) if a != income]
     if amounts:
         ents["amount"] = amounts[0]
-    if "nrb" in lists["domains"]:
+    if "nrb" in lists["domains"] or catalog.abroad_matcher.find(folded):
         ents["residency"] = "non_resident"
     elif _RESIDENT.search(folded):
         ents["residency"] = "resident"
@@ -89,9 +90,68 @@ def extract(text: str, catalog: Catalog) -> Entities:
     words = folded.split()
     if _FOLLOW_UP.search(folded) and len(words) <= 8:
         ents["follow_up"] = True
+    elif _REFERS.search(folded) and not (lists["products"] or lists["types"]):
+        # "what's its interest rate?": about the product already under discussion.
+        ents["refers"] = True
+    if catalog.comparison_matcher.find(folded):
+        ents["compares"] = True
+    if implied := _implied(folded, catalog, ents):
+        ents["implied"] = implied
+    if catalog.banking_matcher.find(folded):
+        ents["banking"] = True
     return ents
+
+
+def _implied(folded: str, catalog: Catalog, ents: Entities) -> list[str]:
+    """Products meant by bare types: the domain cue's, or NRB for a non-resident, else conventional."""
+    spans = catalog.product_matcher.find(folded)
+    domains = ents.get("domains") or (["nrb"] if ents.get("residency") == "non_resident" else ["conventional"])
+    out: list[str] = []
+    for type_, start, end in catalog.type_matcher.find(folded):
+        if any(s <= start and end <= e for _, s, e in spans):
+            continue
+        pid = catalog.implied_product(type_, domains[0])
+        if pid and pid not in out and pid not in ents.get("products", []):
+            out.append(pid)
+    return out
+
+
+def _stem_match(word: str, token: str) -> bool:
+    # Bangla adds case endings (প্ল্যাটিনাম -> প্ল্যাটিনামের); English adds plurals.
+    return token == word or (len(word) >= 4 and token.startswith(word))
+
+
+def partial_product(folded: str, memory: dict[str, Any], catalog: Catalog) -> str | None:
+    """In a follow-up, "the platinum one" names a sibling of the product we were talking about."""
+    last = [catalog.products[p] for p in memory.get("last_products", []) if p in catalog.products]
+    if not last:
+        return None
+    family = catalog.products_of(domain=last[0].meta.domain, vertical=last[0].meta.vertical)
+    counts: dict[str, int] = {}
+    names = {}
+    for d in family:
+        words = {w for n in (d.meta.name, d.meta.name_bn) for w in fold(n).split()}
+        names[d.meta.id] = words
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    tokens = folded.split()
+    hits = [
+        pid
+        for pid, words in names.items()
+        if any(counts[w] == 1 and any(_stem_match(w, t) for t in tokens) for w in words)
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 def extract_entities(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Parse this turn's message; no model call."""
-    return {"entities": extract(last_user_text(state), runtime.context.services.catalog)}
+    catalog = runtime.context.services.catalog
+    text = last_user_text(state)
+    ents = extract(text, catalog)
+    memory = state.get("memory") or {}
+    if not ents.get("products") and memory.get("last_products"):
+        pid = partial_product(fold(text), memory, catalog)
+        if pid:
+            ents["products"] = [pid]
+            ents["refers"] = True
+    return {"entities": ents}

@@ -11,8 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bank_router.services import Services, build_services  # noqa: E402
-from bank_router.settings import ROOT, Settings  # noqa: E402
+from bank_router.services import Services, build_services
+from bank_router.settings import ROOT, Settings
 
 # Content-addressed (ONNX export, classifier keyed by its training data): safe to share across runs.
 MODEL_CACHE = ROOT / "data" / "models"

@@ -23,10 +23,13 @@ class Chat:
         self.state: dict[str, Any] = {}
 
     def say(self, text: str, language: str = "en") -> dict[str, Any]:
-        self.state = asyncio.run(self.graph.ainvoke(
-            {"messages": [HumanMessage(content=text)], "language": language},
-            config=self.config, context=self.context,
-        ))
+        self.state = asyncio.run(
+            self.graph.ainvoke(
+                {"messages": [HumanMessage(content=text)], "language": language},
+                config=self.config,
+                context=self.context,
+            )
+        )
         return dict(self.state["answer"])
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Body, Request
-from typing import Annotated
 
 from api.deps import CallerDep
 from api.errors import trace_id_of
@@ -11,12 +12,14 @@ from api.schemas import SCENARIOS, ChatRequest, ChatResponse, ErrorResponse
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 409, 413, 422, 429, 500, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 409, 413, 422, 429, 500, 503)
+}
 
 
-@router.post("/chat", response_model=ChatResponse, responses=_ERRORS)  # type: ignore[arg-type]
+@router.post("/chat", response_model=ChatResponse, responses=_ERRORS)
 async def chat(
-    body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],  # type: ignore[arg-type]
+    body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],
     caller: CallerDep,
     request: Request,
 ) -> ChatResponse:

@@ -62,6 +62,47 @@ def _names(meta: Any, primary: str, primary_bn: str) -> list[str]:
     return [primary, primary_bn, *meta.aliases, *meta.aliases_bn]
 
 
+def _term_names(meta: Any) -> list[str]:
+    """A term's names, its id, and both halves of "DPS (Deposit Pension Scheme)"."""
+    names = [*_names(meta, meta.term, meta.term_bn), meta.id.replace("_", " ")]
+    for t in (meta.term, meta.term_bn):
+        head, paren, rest = t.partition("(")
+        if paren:
+            names += [head.strip(), rest.rstrip(") ").strip()]
+    return [n for n in names if n]
+
+
+_BRANDS = ("prime", "islami", "islamic", "nrb", "প্রাইম", "ইসলামী", "এনআরবি")
+_GENERIC_TAILS = ("credit card", "debit card", "account", "card")
+
+
+def derived_names(name: str) -> list[str]:
+    """Shorter ways people say a product's name: without the brand, without a generic tail."""
+    words = fold(name).split()
+    while words and words[0] in _BRANDS:
+        words = words[1:]
+    core = " ".join(words)
+    out = [core]
+    for tail in _GENERIC_TAILS:
+        if core.endswith(" " + tail):
+            out.append(core[: -len(tail) - 1])
+            break
+    return [n for n in out if len(n.split()) >= 2]
+
+
+def _product_names(products: dict[str, Doc[Product]], generic: set[str]) -> dict[str, str]:
+    """Every name, alias and unambiguous derived name of every product."""
+    names = {n: pid for pid, d in products.items() for n in _names(d.meta, d.meta.name, d.meta.name_bn)}
+    derived: dict[str, set[str]] = {}
+    for pid, d in products.items():
+        for n in derived_names(d.meta.name) + derived_names(d.meta.name_bn):
+            derived.setdefault(n, set()).add(pid)
+    for n, pids in derived.items():
+        if len(pids) == 1 and n not in generic and fold(n) not in {fold(k) for k in names}:
+            names[n] = next(iter(pids))
+    return names
+
+
 @dataclass
 class Catalog:
     root: Path
@@ -81,12 +122,9 @@ class Catalog:
                 target[cast(Any, d.meta).id] = d
         lex_file = self.root / "lexicon.yaml"
         self.lexicon = yaml.safe_load(lex_file.read_text(encoding="utf-8")) if lex_file.exists() else {}
-        self.product_matcher = Matcher(
-            {n: pid for pid, d in self.products.items() for n in _names(d.meta, d.meta.name, d.meta.name_bn)}
-        )
-        self.term_matcher = Matcher(
-            {n: tid for tid, d in self.glossary.items() for n in _names(d.meta, d.meta.term, d.meta.term_bn)}
-        )
+        generic = {fold(w) for words in self.lexicon.get("types", {}).values() for w in words}
+        self.product_matcher = Matcher(_product_names(self.products, generic))
+        self.term_matcher = Matcher({n: tid for tid, d in self.glossary.items() for n in _term_names(d.meta)})
         self.guide_matcher = Matcher(
             {n: gid for gid, d in self.onboarding.items() for n in d.meta.aliases + d.meta.aliases_bn}
         )
@@ -97,11 +135,30 @@ class Catalog:
         self.vertical_matcher = self._cue_matcher("verticals")
         self.type_matcher = self._cue_matcher("types")
         self.aspect_matcher = self._cue_matcher("aspects")
+        self.comparison_matcher = Matcher({w: "compare" for w in self.lexicon.get("comparison_cues", [])})
+        self.abroad_matcher = Matcher({w: "abroad" for w in self.lexicon.get("abroad_places", [])})
+        self.banking_matcher = Matcher({w: "banking" for w in self.lexicon.get("banking_words", [])})
         self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
 
     def _cue_matcher(self, section: str) -> Matcher:
         cues: dict[str, list[str]] = self.lexicon.get(section, {})
         return Matcher({w: key for key, words in cues.items() for w in words})
+
+    def implied_product(self, type_: str, domain: str) -> str | None:
+        """The one product a bare type means in a domain ("a car loan"), when one clearly fits."""
+        cands = self.products_of(domain=domain, type_=type_)
+        if len(cands) == 1:
+            return cands[0].meta.id
+        cues = [fold(w) for w in self.lexicon.get("types", {}).get(type_, [])]
+
+        def score(d: Doc[Product]) -> int:
+            names = " | ".join(fold(n) for n in [d.meta.name, *d.meta.aliases])
+            return sum(1 for c in cues if re.search(rf"(?<![a-z0-9]){re.escape(c)}(?![a-z0-9])", names))
+
+        ranked = sorted(cands, key=score, reverse=True)
+        if len(ranked) >= 2 and score(ranked[0]) > score(ranked[1]):
+            return ranked[0].meta.id
+        return None
 
     def doc(self, path: str) -> Doc[Any] | None:
         for kind in (self.products, self.glossary, self.onboarding, self.policies):
@@ -120,10 +177,12 @@ class Catalog:
             h.update(d.path.encode() + d.sha.encode())
         return h.hexdigest()
 
-    def products_of(self, *, domain: str | None = None, vertical: str | None = None,
-                    type_: str | None = None) -> list[Doc[Product]]:
+    def products_of(
+        self, *, domain: str | None = None, vertical: str | None = None, type_: str | None = None
+    ) -> list[Doc[Product]]:
         return [
-            d for d in self.products.values()
+            d
+            for d in self.products.values()
             if (domain is None or d.meta.domain == domain)
             and (vertical is None or d.meta.vertical == vertical)
             and (type_ is None or d.meta.type == type_)

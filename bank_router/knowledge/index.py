@@ -105,12 +105,17 @@ class KnowledgeIndex:
                 )
             if progress:
                 progress(i, len(fresh))
-        return {"files": len(docs), "reindexed": len(fresh), "removed": len(stale) - len(
-            [p for p in stale if p in docs])}
+        return {
+            "files": len(docs),
+            "reindexed": len(fresh),
+            "removed": len(stale) - len([p for p in stale if p in docs]),
+        }
 
     def search(self, query_vec: Any, k: int = 4, where: dict[str, Any] | None = None) -> list[Chunk]:
         res = self._col.query(
-            query_embeddings=[list(map(float, query_vec))], n_results=k, where=where,
+            query_embeddings=[list(map(float, query_vec))],
+            n_results=k,
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         out = []

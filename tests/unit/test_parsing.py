@@ -209,9 +209,7 @@ def test_parse_amounts_bare_number_in_money_context(text: str, expected: list[fl
         ("১৬ বছর বয়সী, ৫০০০ টাকা জমা", [5000.0]),
     ],
 )
-def test_parse_amounts_mixed_keeps_order_and_skips_non_money(
-    text: str, expected: list[float]
-) -> None:
+def test_parse_amounts_mixed_keeps_order_and_skips_non_money(text: str, expected: list[float]) -> None:
     assert parse_amounts(text) == expected
 
 

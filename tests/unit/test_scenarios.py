@@ -11,7 +11,12 @@ PRIME_YOUTH = "knowledge/products/conventional/save/deposit_accounts/prime_youth
 
 def test_eligibility_scenario_says_yes_with_the_rules(services: Services) -> None:
     a = ask(services, "Can a 16-year-old with 5,000 taka open Prime First Account?")
-    assert (a["agent"], a["domain"], a["vertical"], a["refusal"]) == ("eligibility_graph", "conventional", "save", False)
+    assert (a["agent"], a["domain"], a["vertical"], a["refusal"]) == (
+        "eligibility_graph",
+        "conventional",
+        "save",
+        False,
+    )
     assert a["sources"] == [PRIME_FIRST]
     assert a["confidence"] >= 0.8
     assert a["message"].startswith("Yes")
@@ -51,14 +56,21 @@ def test_comparison_scenario_lists_both_products(services: Services) -> None:
 def test_islami_conventional_numeric_comparison_is_refused(services: Services) -> None:
     a = ask(services, "Which gives more profit, Islami DPS or conventional DPS?")
     assert (a["agent"], a["domain"], a["vertical"], a["refusal"], a["sources"]) == (
-        "policy_guard", "nrb", "save", True, [])
+        "policy_guard",
+        "nrb",
+        "save",
+        True,
+        [],
+    )
     assert a["confidence"] >= 0.9
     assert "separately" in a["message"]
 
 
 def test_refusal_is_worded_the_same_in_any_phrasing(services: Services) -> None:
-    for text in ("Is Islamic Mudaraba DPS return higher than the conventional Prime DPS?",
-                 "ইসলামী ডিপিএস নাকি প্রচলিত ডিপিএস, কোনটায় মুনাফা বেশি?"):
+    for text in (
+        "Is Islamic Mudaraba DPS return higher than the conventional Prime DPS?",
+        "ইসলামী ডিপিএস নাকি প্রচলিত ডিপিএস, কোনটায় মুনাফা বেশি?",
+    ):
         a = ask(services, text)
         assert a["agent"] == "policy_guard" and a["refusal"] is True, text
 

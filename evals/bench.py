@@ -1,0 +1,184 @@
+"""Benchmark: in-process turn latency and HTTP turns per second on one uvicorn worker.
+
+    python -m evals.bench [--turns 400] [--concurrency 16]
+
+Every message is asked once per phase, so the embedding cache never serves a repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from bank_router.services import build_services
+from bank_router.settings import ROOT, Settings, get_settings
+from graphs.context import Context
+from graphs.router import build_graph
+
+DATASETS = Path(__file__).resolve().parent / "datasets"
+
+
+def messages() -> list[tuple[str, str]]:
+    """(text, language) of every first turn in both splits: varied, realistic traffic."""
+    out: list[tuple[str, str]] = []
+    for name in ("test", "train"):
+        for line in (DATASETS / f"{name}.jsonl").read_text("utf-8").splitlines():
+            row = json.loads(line)
+            turn = row["turns"][0] if "turns" in row else {"message": row["text"], "language": row["language"]}
+            out.append((turn["message"], turn.get("language", "en")))
+    return list(dict.fromkeys(out))
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+async def in_process(settings: Settings, msgs: list[tuple[str, str]]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    services = build_services(settings)
+    startup = time.perf_counter() - t0
+    async with AsyncSqliteSaver.from_conn_string(str(settings.data_dir / "bench.sqlite")) as saver:
+        await saver.setup()
+        graph = build_graph(checkpointer=saver)
+        ctx = Context(services=services)
+        times = []
+        for i, (text, lang) in enumerate(msgs):
+            t = time.perf_counter()
+            await graph.ainvoke(
+                {"messages": [HumanMessage(content=text)], "language": lang},
+                config={"configurable": {"thread_id": f"bench-{i % 50}"}},
+                context=ctx,
+            )
+            times.append((time.perf_counter() - t) * 1000)
+    return {
+        "startup_s": startup,
+        "turns": len(times),
+        "p50_ms": pct(times, 50),
+        "p95_ms": pct(times, 95),
+        "p99_ms": pct(times, 99),
+    }
+
+
+async def over_http(url: str, msgs: list[tuple[str, str]], concurrency: int) -> dict[str, float]:
+    queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
+    for i, (text, lang) in enumerate(msgs):
+        queue.put_nowait((i, text, lang))
+    errors, latencies = 0, []
+
+    async def session(n: int, client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while not queue.empty():
+            _, text, lang = queue.get_nowait()
+            t = time.perf_counter()
+            r = await client.post(
+                "/api/chat",
+                json={"session_id": f"http-bench-{n}", "user_message": text, "channel": "web", "language": lang},
+            )
+            latencies.append((time.perf_counter() - t) * 1000)
+            errors += r.status_code != 200
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(session(n, client) for n in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return {
+        "turns": len(latencies),
+        "errors": errors,
+        "turns_per_s": len(latencies) / elapsed,
+        "p50_ms": pct(latencies, 50),
+        "p95_ms": pct(latencies, 95),
+    }
+
+
+def start_server(data_dir: Path, model_cache: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "MODEL_CACHE": str(model_cache),
+        "RATE_LIMIT_ENABLED": "false",
+        "HF_HUB_OFFLINE": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--turns", type=int, default=400)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args(argv)
+    msgs = messages()
+    base = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), model_cache=base.model_cache_dir)
+        proc = asyncio.run(in_process(settings, msgs[: args.turns]))
+        print(f"full knowledge re-index (fresh data dir, cached model and classifier): {proc['startup_s']:.1f} s")
+        warm = Settings(data_dir=Path(tmp), model_cache=base.model_cache_dir)
+        t0 = time.perf_counter()
+        build_services(warm)
+        print(f"start-up with an existing index: {time.perf_counter() - t0:.1f} s")
+        print(
+            f"in-process turn latency over {proc['turns']} distinct messages: "
+            f"p50 {proc['p50_ms']:.1f} ms, p95 {proc['p95_ms']:.1f} ms, p99 {proc['p99_ms']:.1f} ms "
+            f"(budget 15 / 40 ms)"
+        )
+        server = start_server(Path(tmp) / "http", base.model_cache_dir, args.port)
+        url = f"http://127.0.0.1:{args.port}"
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            second = msgs[args.turns : args.turns * 2] or msgs
+            http: dict[str, Any] = asyncio.run(over_http(url, second, args.concurrency))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(
+            f"HTTP, 1 uvicorn worker, {args.concurrency} concurrent sessions, {http['turns']} turns: "
+            f"{http['turns_per_s']:.0f} turns/s (budget >= 100), errors {http['errors']}, "
+            f"p50 {http['p50_ms']:.1f} ms, p95 {http['p95_ms']:.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

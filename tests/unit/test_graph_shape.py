@@ -1,0 +1,24 @@
+"""The router graph's shape is locked by a mermaid snapshot; update it on purpose."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from graphs.router import graph
+from graphs.state import AGENTS
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "router.mmd"
+
+
+def test_graph_matches_snapshot() -> None:
+    mermaid = graph.get_graph().draw_mermaid()
+    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(mermaid, "utf-8")
+    assert mermaid == SNAPSHOT.read_text("utf-8")
+
+
+def test_every_answering_node_is_a_contract_agent() -> None:
+    nodes = set(graph.get_graph().nodes) - {"__start__", "__end__"}
+    helpers = {"extract_entities", "input_guard", "classify_intent", "output_guard"}
+    assert nodes - helpers <= set(AGENTS)
