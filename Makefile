@@ -46,7 +46,7 @@ bench: setup
 	$(PY) -m evals.bench
 
 studio: setup ## LangGraph Studio against the router graph, offline
-	$(VENV)/bin/langgraph dev --no-browser --allow-blocking --port 2024
+	$(VENV)/bin/langgraph dev --no-browser --allow-blocking --port 2025
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = await asyncio.to_thread(build_services, settings)
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
             await saver.setup()
+            # WAL with synchronous=NORMAL: a process crash loses no commit, and a commit does not
+            # wait for the disk (SQLite's recommended setting for WAL).
+            await saver.conn.execute("PRAGMA synchronous=NORMAL")
             app.state.runtime = Runtime(settings, services, build_graph(checkpointer=saver))
             yield
 

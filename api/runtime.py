@@ -35,5 +35,7 @@ class Runtime:
                 {"messages": [HumanMessage(content=text)], "language": language},
                 config={"configurable": {"thread_id": session_id}},
                 context=Context(caller=caller, services=self.services),
+                # One checkpoint per turn, written when the turn completes: a turn either lands whole or not at all.
+                durability="exit",
             )
         return dict(state["answer"])

@@ -54,6 +54,14 @@ def load_examples(train_file: Path, clinc_file: Path | None, clinc_per_intent: i
     return out
 
 
+def _softmax(z: Any) -> NDArray[np.float64]:
+    """Multinomial logistic regression's probabilities, without sklearn's per-call validation."""
+    z = np.asarray(z, dtype=np.float64)[0]
+    e = np.exp(z - z.max())
+    out: NDArray[np.float64] = e / e.sum()
+    return out
+
+
 class IntentClassifier:
     """Averages two calibrated linear heads: one semantic, one lexical (reads Bangla too)."""
 
@@ -72,14 +80,16 @@ class IntentClassifier:
         self.labels = [str(c) for c in self._lex.classes_]
         return self
 
-    def predict(self, lexical: str, semantic: str) -> Prediction:
+    def predict(self, lexical: str, semantic: str | NDArray[np.float32]) -> Prediction:
+        """Semantic input is the text, or its embedding when the caller computed it elsewhere."""
         p = self.proba(lexical, semantic)
         best = int(np.argmax(p))
         return Prediction(self.labels[best], float(p[best]), {c: float(v) for c, v in zip(self.labels, p, strict=True)})
 
-    def proba(self, lexical: str, semantic: str) -> NDArray[np.float64]:
-        p_lex = self._lex.predict_proba(self._tfidf.transform([lexical]))[0]
-        p_sem = self._sem.predict_proba(self._embedder.encode([semantic]))[0]
+    def proba(self, lexical: str, semantic: str | NDArray[np.float32]) -> NDArray[np.float64]:
+        vec = self._embedder.encode([semantic]) if isinstance(semantic, str) else semantic.reshape(1, -1)
+        p_lex = _softmax(self._tfidf.transform([lexical]) @ self._lex.coef_.T + self._lex.intercept_)
+        p_sem = _softmax(vec @ self._sem.coef_.T + self._sem.intercept_)
         return np.asarray(0.5 * p_lex + 0.5 * p_sem, dtype=np.float64)
 
     # The embedder is a shared service, not part of the learned state.

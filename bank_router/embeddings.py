@@ -102,7 +102,9 @@ class OnnxMiniLMEmbedder(_Cached):
             export_onnx(onnx_path)
         self._tok = AutoTokenizer.from_pretrained(str(get_model_path()))
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
+        opts.intra_op_num_threads = int(os.environ.get("EMBED_THREADS", threads))
+        # Spinning worker threads burn the core the request handlers need.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("EMBED_SPIN", "0"))
         self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         super().__init__(cache_size)
 

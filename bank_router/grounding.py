@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bank_router.parsing import numbers_in
 
@@ -15,6 +16,12 @@ def answer_numbers(text: str) -> set[str]:
     return numbers_in(_ORDINAL.sub("", text))
 
 
+@lru_cache(maxsize=1024)
+def _numbers(text: str) -> frozenset[str]:
+    """Knowledge files are read on every turn; their numbers are parsed once."""
+    return frozenset(numbers_in(text))
+
+
 def ungrounded(answer: str, evidence: Iterable[str]) -> set[str]:
     """Numbers in the answer that no evidence text contains."""
     wanted = answer_numbers(answer)
@@ -22,5 +29,5 @@ def ungrounded(answer: str, evidence: Iterable[str]) -> set[str]:
         return set()
     have: set[str] = set()
     for text in evidence:
-        have |= numbers_in(text)
+        have |= _numbers(text)
     return wanted - have

@@ -61,6 +61,7 @@ async def in_process(settings: Settings, msgs: list[tuple[str, str]]) -> dict[st
                 {"messages": [HumanMessage(content=text)], "language": lang},
                 config={"configurable": {"thread_id": f"bench-{i % 50}"}},
                 context=ctx,
+                durability="exit",
             )
             times.append((time.perf_counter() - t) * 1000)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -107,17 +108,19 @@ def _gate_staff(route: Route, caller: Caller, folded: str, runtime: Runtime[Cont
     }
 
 
-def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
+async def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
     svc = runtime.context.services
     text = last_user_text(state)
     lexical, semantic = classifier_views(text, svc.catalog)
-    pred = svc.classifier.predict(lexical, semantic)
+    # The model runs outside the event loop (it releases the GIL), so other turns progress meanwhile.
+    vector = (await asyncio.to_thread(svc.embedder.encode, [semantic]))[0]
+    pred = svc.classifier.predict(lexical, vector)
     route = decide(
         pred, state["entities"], state.get("memory") or {}, runtime.context.caller, svc.settings.clarify_below
     )
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
-        hits = svc.index.search(svc.embedder.encode([semantic])[0], k=1)
+        hits = svc.index.search(vector, k=1)
         if hits and hits[0].score >= RETRIEVAL_ANSWERS:
             route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
     intent = route["agent"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langgraph.runtime import Runtime
 from prometheus_client import Counter
 
@@ -17,6 +17,7 @@ from graphs.state import Answer, RouterState
 log = structlog.get_logger(__name__)
 
 REPLACED = Counter("bank_router_output_guard_replaced_total", "Answers replaced for ungrounded numbers")
+HISTORY_WINDOW = 6  # messages kept in the checkpoint (three turns)
 REMEMBERED_AGENTS = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
 
 
@@ -24,6 +25,7 @@ def evidence_for(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> 
     catalog = runtime.context.services.catalog
     # The user's own words in this conversation ground the figures they gave (age, amount).
     texts = [str(m.content) for m in state["messages"] if isinstance(m, HumanMessage)]
+    texts += [str(v) for v in ((state.get("memory") or {}).get("facts") or {}).values()]
     texts += ans.get("evidence", [])
     for path in ans.get("sources", []):
         doc = catalog.doc(path)
@@ -69,8 +71,13 @@ def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[
 def output_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
     ans = checked(state["answer"], state, runtime)
     public = {k: v for k, v in ans.items() if k not in ("fallback", "evidence", "pending")}
+    # The checkpoint keeps a short window; what a follow-up needs lives in `memory`.
+    stale = state["messages"][: max(0, len(state["messages"]) + 1 - HISTORY_WINDOW)]
     return {
         "answer": public,
         "memory": _memory(state, ans, runtime),
-        "messages": [AIMessage(content=ans["message"], name=ans["agent"])],
+        "messages": [
+            *(RemoveMessage(id=m.id) for m in stale if m.id),
+            AIMessage(content=ans["message"], name=ans["agent"]),
+        ],
     }

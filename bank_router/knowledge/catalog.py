@@ -23,19 +23,38 @@ def _is_bangla(s: str) -> bool:
     return any("\u0980" <= ch <= "\u09ff" for ch in s)
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many phrases, sharing prefixes; greedy, so the longest phrase wins."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 class Matcher:
     """Finds the longest non-overlapping cue phrases in folded text."""
 
     def __init__(self, phrases: dict[str, str]) -> None:
         self._key = {fold(p): v for p, v in phrases.items() if fold(p)}
+        english = [p for p in self._key if not _is_bangla(p)]
+        bangla = [p for p in self._key if _is_bangla(p)]
         parts = []
-        for p in sorted(self._key, key=len, reverse=True):
-            esc = re.escape(p)
+        if english:
+            parts.append(f"(?<![a-z0-9])(?:{trie_pattern(english)})s?(?![a-z0-9])")
+        if bangla:
             # Bangla inflects by suffix (কার্ডের), so only its start is anchored.
-            if _is_bangla(p):
-                parts.append(f"(?<![{_BANGLA}]){esc}")
-            else:
-                parts.append(f"(?<![a-z0-9]){esc}(?:s|'s)?(?![a-z0-9])")
+            parts.append(f"(?<![{_BANGLA}])(?:{trie_pattern(bangla)})")
         self._re = re.compile("|".join(parts)) if parts else None
 
     def find(self, folded: str) -> list[tuple[str, int, int]]:
@@ -45,7 +64,7 @@ class Matcher:
         out = []
         for m in self._re.finditer(folded):
             text = m.group(0)
-            value = self._key.get(text) or self._key.get(re.sub(r"(?:'s|s)$", "", text))
+            value = self._key.get(text) or self._key.get(text[:-1])
             if value is not None:
                 out.append((value, m.start(), m.end()))
         return out

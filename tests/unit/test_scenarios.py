@@ -106,3 +106,13 @@ def test_staff_request_without_token_is_refused_naming_permission(services: Serv
     a = ask(services, "What is the KYC status for customer 123?")
     assert a["agent"] == "policy_guard" and a["refusal"] is True
     assert "customer:read" in a["message"]
+
+
+def test_checkpoint_keeps_a_short_window_but_remembers_the_product(services: Services) -> None:
+    chat = Chat(services)
+    chat.say("Can a 16-year-old open Prime First Account?")
+    for _ in range(8):
+        chat.say("What is the weather like today?")
+    assert len(chat.state["messages"]) <= 6
+    a = chat.say("and the Youth account?")
+    assert a["agent"] == "eligibility_graph" and PRIME_YOUTH in a["sources"]
