@@ -88,7 +88,8 @@ def _cap(text: str, lang: str) -> str:
 
 def _join(svc: Services, lang: str, items: list[str]) -> str:
     if lang == "en":
-        items = [i[:1].lower() + i[1:] if i[1:2].islower() else i for i in items]
+        # "A parent or guardian..." continues a sentence; "NID required" keeps its capitals.
+        items = [i[:1].lower() + i[1:] if i[1:2].islower() or i[1:2] == " " else i for i in items]
     return svc.templates.t("list_sep", lang).join(items)
 
 

@@ -23,9 +23,7 @@ _STAFF_FLOW = re.compile(
 )
 
 
-def choose_guide(
-    svc: Services, ents: Entities, product: Doc[Product] | None, text: str, is_staff: bool
-) -> Doc[OnboardingGuide] | None:
+def choose_guide(svc: Services, ents: Entities, product: Doc[Product] | None, text: str) -> Doc[OnboardingGuide] | None:
     guides = svc.catalog.onboarding
     named = [guides[g] for g in ents.get("guides", []) if g in guides]
     # A term that is a guide's subject ("e-KYC") names that guide.
@@ -76,7 +74,7 @@ def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
     svc, lang = runtime.context.services, state["language"]
     products = turn_products(state, svc)
     product = products[0] if products else None
-    guide = choose_guide(svc, state["entities"], product, last_user_text(state), runtime.context.caller.is_staff)
+    guide = choose_guide(svc, state["entities"], product, last_user_text(state))
     if guide is None:
         return answer("clarification_agent", svc.templates.t("clar_generic", lang), [], 0.4)
     docs: list[Doc[Any]] = [guide] + ([product] if product else [])

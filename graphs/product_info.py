@@ -19,7 +19,7 @@ from nodes.entities import classifier_views, last_user_text
 MIN_RETRIEVAL_SCORE = 0.3
 
 
-def _items(values: list[str], lang: str) -> str:
+def _items(values: list[str]) -> str:
     return "; ".join(v.rstrip(".।") for v in values)
 
 
@@ -48,23 +48,21 @@ def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str) ->
     if "eligibility" in aspects or general:
         rules = [c.text for c in evaluate(p, {}, svc, lang) if c.key != "other"]
         if rules:
-            parts.append(tpl.t("info_eligibility", lang, items=_items(rules, lang)))
+            parts.append(tpl.t("info_eligibility", lang, items=_items(rules)))
     if "fees" in aspects or (general and p.fees):
         fees = [f"{(f.label_bn if lang == 'bn' else f.label)} {tpl.amount(f.amount, f.unit, lang)}" for f in p.fees]
-        parts.append(
-            tpl.t("info_fees", lang, items=_items(fees, lang)) if fees else tpl.t("info_no_fees", lang, name=nm)
-        )
+        parts.append(tpl.t("info_fees", lang, items=_items(fees)) if fees else tpl.t("info_no_fees", lang, name=nm))
     if ("limits" in aspects or general or "rates" in aspects) and p.limits:
         limits = [
             f"{(a.label_bn if lang == 'bn' else a.label)} {tpl.amount(a.amount, a.unit, lang)}"
             + (f" ({a.note})" if a.note and lang == "en" else "")
             for a in p.limits
         ]
-        parts.append(tpl.t("info_limits", lang, items=_items(limits, lang)))
+        parts.append(tpl.t("info_limits", lang, items=_items(limits)))
     if "documents" in aspects and p.documents:
-        parts.append(tpl.t("info_documents", lang, items=_items(pick(p, "documents", lang), lang)))
+        parts.append(tpl.t("info_documents", lang, items=_items(pick(p, "documents", lang))))
     if "features" in aspects and p.features:
-        parts.append(tpl.t("info_features", lang, items=_items(pick(p, "features", lang), lang)))
+        parts.append(tpl.t("info_features", lang, items=_items(pick(p, "features", lang))))
     if not parts:
         parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
     if not general and not parts[0].startswith(nm):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -52,23 +53,24 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def serve(cmd: list[str], health: str, env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """Start a server process, wait until `health` answers 200, stop it afterwards."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(health, proc)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     data_dir = tmp_path_factory.mktemp("api-data")
-    log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=server_env(data_dir),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/healthz", proc)
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    with serve(cmd, f"{url}/healthz", server_env(data_dir), data_dir / "server.log"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bank_router.settings import ROOT
-from tests.integration.conftest import free_port, server_env, wait_until_up
+from tests.integration.conftest import free_port, serve, server_env
 
 pytestmark = pytest.mark.integration
 
@@ -18,27 +16,19 @@ pytestmark = pytest.mark.integration
 def test_langgraph_dev_runs_a_turn(tmp_path: Path) -> None:
     port = free_port()
     cli = Path(sys.executable).parent / "langgraph"
-    log = (tmp_path / "studio.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(cli),
-            "dev",
-            "--no-browser",
-            "--no-reload",
-            "--allow-blocking",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=server_env(tmp_path),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    cmd = [
+        str(cli),
+        "dev",
+        "--no-browser",
+        "--no-reload",
+        "--allow-blocking",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/ok", proc)
+    with serve(cmd, f"{url}/ok", server_env(tmp_path), tmp_path / "studio.log"):
         assistants = httpx.post(f"{url}/assistants/search", json={"graph_id": "router"}, timeout=30).json()
         assert assistants and assistants[0]["graph_id"] == "router"
         run = httpx.post(
@@ -56,7 +46,3 @@ def test_langgraph_dev_runs_a_turn(tmp_path: Path) -> None:
         assert "answer" in run.json(), run.text[:2000]
         answer = run.json()["answer"]
         assert answer["agent"] == "eligibility_graph" and answer["message"].startswith("Yes")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()

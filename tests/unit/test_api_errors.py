@@ -1,0 +1,44 @@
+"""Error rendering in process: an unexpected failure is a JSON 500 with a trace id and no trace."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from api.main import create_app
+from bank_router.logging import mask_numbers
+from bank_router.settings import Settings
+
+
+class _Broken:
+    settings = Settings()
+
+    async def turn(self, *_: Any) -> dict[str, Any]:
+        raise RuntimeError("secret internals: /etc/passwd")
+
+
+def _post(app: Any, body: dict[str, Any]) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post("/api/chat", json=body)
+
+    return asyncio.run(go())
+
+
+def test_unexpected_error_is_json_500_without_trace() -> None:
+    app = create_app(Settings())
+    app.state.runtime = _Broken()
+    r = _post(app, {"session_id": "s", "user_message": "hello", "channel": "web"})
+    assert r.status_code == 500
+    body = r.json()
+    assert body["error_code"] == "INTERNAL_ERROR" and body["trace_id"] == r.headers["x-trace-id"]
+    assert "secret internals" not in r.text and "Traceback" not in r.text
+
+
+def test_personal_numbers_are_masked_in_logs() -> None:
+    line = mask_numbers("nid 1990123456789 card 4111-1111-1111-1234 acct 0123456789012 customer 123")
+    assert "1990123456789" not in line and "4111-1111-1111-1234" not in line and "0123456789012" not in line
+    assert line.endswith("customer 123") and "6789" in line and "1234" in line
