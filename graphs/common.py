@@ -38,10 +38,14 @@ def turn_products(state: RouterState, svc: Services, want: int = 1) -> list[Doc[
     ents = state["entities"]
     ids = [*ents.get("products", []), *ents.get("implied", [])]
     memory = state.get("memory") or {}
-    if len(ids) < want:
-        for pid in memory.get("last_products", []):
-            if pid not in ids and len(ids) < want:
-                ids.append(pid)
+    kinds = set(ents.get("types", [])) | set(ents.get("verticals", []))
+    for pid in memory.get("last_products", []):
+        if len(ids) >= want:
+            break
+        last = catalog.products.get(pid)
+        # "Can I get a credit card?" asks about a new kind of product, not the one discussed before.
+        if last and pid not in ids and (not kinds or kinds & {last.meta.type, last.meta.vertical}):
+            ids.append(pid)
     return [catalog.products[i] for i in ids if i in catalog.products]
 
 

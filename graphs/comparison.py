@@ -93,6 +93,11 @@ def comparison_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
             docs = docs + same[: MAX_PRODUCTS - 1]
         elif state["entities"].get("types") or state["entities"].get("verticals"):
             docs = pool[:MAX_PRODUCTS]
+    terms = [svc.catalog.glossary[t] for t in state["entities"].get("terms", [])]
+    if len(docs) < 2 and len(terms) >= 2:
+        # "Mudaraba vs Wadiah": two concepts, each defined from the glossary.
+        text = "\n".join(f"- {name(t, lang)}: {pick(t.meta, 'definition', lang)}" for t in terms[:3])
+        return answer("comparison_graph", text, terms[:3], answer_confidence(state))
     if len(docs) < 2:
         examples = ", ".join(name(d, lang) for d in (docs + candidates(svc, state["entities"]))[:3])
         msg = svc.templates.t("cmp_need_two", lang, examples=examples)

@@ -58,7 +58,7 @@ def choose_guide(svc: Services, ents: Entities, product: Doc[Product] | None, te
 def steps_text(guide: Doc[OnboardingGuide], product: Doc[Product] | None, svc: Services, lang: str) -> str:
     tpl, g = svc.templates, guide.meta
     title = g.title_bn if lang == "bn" else g.title
-    lines = [tpl.t("onb_intro", lang, title=title[:1].lower() + title[1:] if lang == "en" else title)]
+    lines = [tpl.t("onb_intro", lang, title=title)]
     for i, step in enumerate(g.steps, 1):
         n = svc.templates.num(i, lang)
         lines.append(f"{n}. {pick(step, 'title', lang)}: {pick(step, 'detail', lang)}")

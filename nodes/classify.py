@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -24,6 +25,13 @@ Next = Literal[
     "policy_guard",
     "clarification_agent",
 ]
+# Asking for records: one's own or a customer's (the staff tools' business).
+_OWN_DATA = re.compile(
+    r"\b(my|our|customer|customers|client|borrower)\b.{0,25}\b(balance|transactions?|statement|repayments?|"
+    r"installments?|instalments?|outstanding|score|history|kyc|status|blacklist|owe|due|paid|deducted)"
+    r"|\b(i|we) (still )?(owe|paid|have to pay)\b"
+    r"|(আমার|গ্রাহক|কাস্টমার|গ্রাহকের|কাস্টমারের).{0,25}(ব্যালেন্স|লেনদেন|কিস্তি|বাকি|স্কোর|স্ট্যাটাস|কেটেছে|কেওয়াইসি)"
+)
 RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -35,12 +43,14 @@ def _has_banking_cue(ents: Entities) -> bool:
 def _best_answering(pred: Prediction, ents: Entities) -> tuple[str, float]:
     """The likeliest agent that can answer; eligibility and comparison need a product to work on."""
     has_product = bool(ents.get("products") or ents.get("implied"))
-    pool = ANSWERING if has_product else ("product_info_graph", "onboarding_graph")
+    pool: tuple[str, ...] = ANSWERING if has_product else ("product_info_graph", "onboarding_graph")
+    if not has_product and len(ents.get("terms", [])) >= 2:
+        pool = (*pool, "comparison_graph")
     label = max(pool, key=lambda a: pred.scores.get(a, 0.0))
     return label, pred.scores.get(label, 0.0)
 
 
-def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], caller: Caller, clarify_below: float) -> Route:
+def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_below: float, folded: str) -> Route:
     """Turn the classifier's scores into a route; every branch says why in `reason`."""
     label, p = pred.label, pred.confidence
     last = memory.get("last_agent")
@@ -75,6 +85,11 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], caller: Cal
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "banking cue, unclear intent"}
 
     if label in STAFF:
+        about_product = ents.get("products") or ents.get("implied") or ents.get("types")
+        if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):
+            # "What documents do I need for a car loan?" is about the product, not anyone's records.
+            alt, q = _best_answering(pred, ents)
+            return {"agent": alt, "confidence": max(q, 0.5), "reason": "product question, no record asked"}
         return {"agent": label, "confidence": p, "reason": "classifier"}
 
     if label == "clarification_agent" or p < clarify_below:
@@ -115,9 +130,7 @@ async def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Comm
     # The model runs outside the event loop (it releases the GIL), so other turns progress meanwhile.
     vector = (await asyncio.to_thread(svc.embedder.encode, [semantic]))[0]
     pred = svc.classifier.predict(lexical, vector)
-    route = decide(
-        pred, state["entities"], state.get("memory") or {}, runtime.context.caller, svc.settings.clarify_below
-    )
+    route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
         hits = svc.index.search(vector, k=1)

@@ -116,3 +116,28 @@ def test_checkpoint_keeps_a_short_window_but_remembers_the_product(services: Ser
     assert len(chat.state["messages"]) <= 6
     a = chat.say("and the Youth account?")
     assert a["agent"] == "eligibility_graph" and PRIME_YOUTH in a["sources"]
+
+
+def test_product_question_is_not_a_staff_lookup(services: Services) -> None:
+    a = ask(services, "What documents do I need for a car loan?")
+    assert a["agent"] == "product_info_graph" and a["refusal"] is False
+    assert a["sources"] == ["knowledge/products/conventional/loan/retail_loans/prime_car_loan.md"]
+
+
+def test_a_new_kind_of_product_does_not_reuse_the_last_one(services: Services) -> None:
+    chat = Chat(services)
+    chat.say("What is the annual fee of the Prime Visa Debit Card?")
+    a = chat.say("My salary is 25000, can I get a credit card?")
+    assert a["agent"] == "eligibility_graph" and a["vertical"] == "credit_card"
+    assert all("/credit_card/" in s for s in a["sources"])
+
+
+def test_two_terms_are_compared_from_the_glossary(services: Services) -> None:
+    a = ask(services, "What is the difference between Mudaraba and Wadiah?")
+    assert a["agent"] == "comparison_graph"
+    assert set(a["sources"]) == {"knowledge/glossary/mudaraba.md", "knowledge/glossary/wadiah.md"}
+
+
+def test_bare_type_means_the_domains_product(services: Services) -> None:
+    a = ask(services, "আমি প্রবাসী, ডিপিএসের সুদের হার কত?", language="bn")
+    assert a["sources"] == ["knowledge/products/nrb/save/term_deposits/nrb_dps.md"] and a["domain"] == "nrb"
