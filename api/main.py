@@ -9,17 +9,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api import errors
 from api.middleware import TraceAndLimit
 from api.routes import chat
-from api.runtime import Runtime
+from api.runtime import open_runtime
 from bank_router.logging import configure_logging
-from bank_router.services import build_services
 from bank_router.settings import Settings, get_settings
-from graphs.router import build_graph
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -30,15 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        services = await asyncio.to_thread(build_services, settings)
-        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
-            await saver.setup()
-            # WAL with synchronous=NORMAL: a process crash loses no commit, and a commit does not
-            # wait for the disk (SQLite's recommended setting for WAL).
-            await saver.conn.execute("PRAGMA synchronous=NORMAL")
-            app.state.runtime = Runtime(settings, services, build_graph(checkpointer=saver))
+        # Building services is blocking work (index sync, model load): keep it off the event loop.
+        opened = open_runtime(settings)
+        app.state.runtime = await asyncio.to_thread(opened.__enter__)
+        try:
             yield
+        finally:
+            opened.__exit__(None, None, None)
 
     app = FastAPI(
         title="bank-router",

@@ -21,13 +21,11 @@ from typing import Any
 
 import httpx
 import numpy as np
-from langchain_core.messages import HumanMessage
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from api.runtime import open_runtime
 from bank_router.services import build_services
 from bank_router.settings import ROOT, Settings, get_settings
-from graphs.context import Context
-from graphs.router import build_graph
+from graphs.context import Caller
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 
@@ -48,22 +46,14 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def in_process(settings: Settings, msgs: list[tuple[str, str]]) -> dict[str, float]:
+    """The API's own turn path (runtime, checkpointer, graph) without HTTP."""
     t0 = time.perf_counter()
-    services = build_services(settings)
-    startup = time.perf_counter() - t0
-    async with AsyncSqliteSaver.from_conn_string(str(settings.data_dir / "bench.sqlite")) as saver:
-        await saver.setup()
-        graph = build_graph(checkpointer=saver)
-        ctx = Context(services=services)
+    with open_runtime(settings) as runtime:
+        startup = time.perf_counter() - t0
         times = []
         for i, (text, lang) in enumerate(msgs):
             t = time.perf_counter()
-            await graph.ainvoke(
-                {"messages": [HumanMessage(content=text)], "language": lang},
-                config={"configurable": {"thread_id": f"bench-{i % 50}"}},
-                context=ctx,
-                durability="exit",
-            )
+            await runtime.turn(f"bench-{i % 50}", text, lang, Caller())
             times.append((time.perf_counter() - t) * 1000)
     return {
         "startup_s": startup,

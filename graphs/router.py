@@ -5,13 +5,9 @@ Served to LangGraph Studio as `router` (langgraph.json); the API compiles it wit
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.runtime import Runtime
 
 from graphs.clarification import clarification_agent
 from graphs.comparison import comparison_graph
@@ -36,27 +32,15 @@ AGENT_NODES = {
 }
 
 
-def inline(node: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a CPU-only node on the event loop: a thread hop costs more than these nodes do."""
-    if inspect.iscoroutinefunction(node):
-        return node
-
-    @functools.wraps(node)
-    async def run(state: RouterState, runtime: Runtime[Context]) -> Any:
-        return node(state, runtime)
-
-    return run
-
-
 def build_graph(checkpointer: Any = None) -> Any:
     builder = StateGraph(RouterState, context_schema=Context)
-    builder.add_node("extract_entities", inline(extract_entities))
-    builder.add_node("input_guard", inline(input_guard), destinations=("policy_guard", "classify_intent"))
-    builder.add_node("classify_intent", inline(classify_intent), destinations=tuple(AGENT_NODES))
+    builder.add_node("extract_entities", extract_entities)
+    builder.add_node("input_guard", input_guard, destinations=("policy_guard", "classify_intent"))
+    builder.add_node("classify_intent", classify_intent, destinations=tuple(AGENT_NODES))
     for name, node in AGENT_NODES.items():
-        builder.add_node(name, inline(node))
+        builder.add_node(name, node)
         builder.add_edge(name, "output_guard")
-    builder.add_node("output_guard", inline(output_guard))
+    builder.add_node("output_guard", output_guard)
     builder.add_edge(START, "extract_entities")
     builder.add_edge("extract_entities", "input_guard")
     builder.add_edge("output_guard", END)

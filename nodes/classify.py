@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any, Literal
 
@@ -123,12 +122,11 @@ def _gate_staff(route: Route, caller: Caller, folded: str, runtime: Runtime[Cont
     }
 
 
-async def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
+def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
     svc = runtime.context.services
     text = last_user_text(state)
     lexical, semantic = classifier_views(text, svc.catalog)
-    # The model runs outside the event loop (it releases the GIL), so other turns progress meanwhile.
-    vector = (await asyncio.to_thread(svc.embedder.encode, [semantic]))[0]
+    vector = svc.embedder.encode([semantic])[0]
     pred = svc.classifier.predict(lexical, vector)
     route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
