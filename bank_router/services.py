@@ -51,7 +51,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     settings.check()
     t0 = time.perf_counter()
     catalog = Catalog(settings.knowledge_dir)
-    embedder = make_embedder(settings.model_cache_dir)
+    embedder = make_embedder(settings.model_cache_dir, settings.embed_threads)
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
     classifier = train_classifier(settings, catalog, embedder)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")
     log_level: str = "INFO"
+    embed_threads: int = Field(1, ge=1, le=16, description="ONNX Runtime threads per embedding query")
     model_cache: Path | None = Field(None, description="where the ONNX export and trained classifier live")
 
     @property

@@ -64,29 +64,45 @@ async def in_process(settings: Settings, msgs: list[tuple[str, str]]) -> dict[st
     }
 
 
-async def over_http(url: str, msgs: list[tuple[str, str]], concurrency: int) -> dict[str, float]:
-    queue: asyncio.Queue[tuple[int, str, str]] = asyncio.Queue()
-    for i, (text, lang) in enumerate(msgs):
-        queue.put_nowait((i, text, lang))
+async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> int:
+    """One keep-alive HTTP/1.1 POST: a lean client, so the load generator does not eat the server's CPU."""
+    writer.write(
+        b"POST /api/chat HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    await reader.readexactly(length)
+    return status
+
+
+async def over_http(port: int, msgs: list[tuple[str, str]], concurrency: int) -> dict[str, float]:
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    for m in msgs:
+        queue.put_nowait(m)
     errors, latencies = 0, []
 
-    async def session(n: int, client: httpx.AsyncClient) -> None:
+    async def session(n: int) -> None:
         nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while not queue.empty():
-            _, text, lang = queue.get_nowait()
+            text, lang = queue.get_nowait()
+            body = json.dumps(
+                {"session_id": f"http-bench-{n}", "user_message": text, "channel": "web", "language": lang}
+            ).encode()
             t = time.perf_counter()
-            r = await client.post(
-                "/api/chat",
-                json={"session_id": f"http-bench-{n}", "user_message": text, "channel": "web", "language": lang},
-            )
+            status = await _post(reader, writer, body)
             latencies.append((time.perf_counter() - t) * 1000)
-            errors += r.status_code != 200
+            errors += status != 200
+        writer.close()
 
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(session(n, client) for n in range(concurrency)))
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    await asyncio.gather(*(session(n) for n in range(concurrency)))
+    elapsed = time.perf_counter() - t0
     return {
         "turns": len(latencies),
         "errors": errors,
@@ -167,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 "(budget 10 s)"
             )
             second = msgs[args.turns : args.turns * 2] or msgs
-            http: dict[str, Any] = asyncio.run(over_http(url, second, args.concurrency))
+            http: dict[str, Any] = asyncio.run(over_http(args.port, second, args.concurrency))
         finally:
             server.terminate()
             server.wait(timeout=30)
