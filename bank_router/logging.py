@@ -10,14 +10,15 @@ from typing import Any
 import structlog
 
 # NIDs (10, 13 or 17 digits), card and account numbers: keep the last four digits only.
-_LONG_NUMBER = re.compile(r"(?<![\d])(\d[\d -]{6,}\d)(?![\d])")
+_LONG_NUMBER = re.compile(r"(?<![\d])(\d[\d -]{8,}\d)(?![\d])")
+_SAFE_KEYS = ("timestamp", "trace_id", "seconds")
 _SECRET_KEYS = ("token", "authorization", "secret", "password", "api_key")
 
 
 def mask_numbers(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(1))
-        return m.group(1) if len(digits) < 8 else "*" * (len(digits) - 4) + digits[-4:]
+        return m.group(1) if len(digits) < 10 else "*" * (len(digits) - 4) + digits[-4:]
 
     return _LONG_NUMBER.sub(repl, text)
 
@@ -26,7 +27,7 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     for key, value in list(event.items()):
         if any(s in key.lower() for s in _SECRET_KEYS):
             event[key] = "[redacted]"
-        elif isinstance(value, str):
+        elif isinstance(value, str) and key not in _SAFE_KEYS:
             event[key] = mask_numbers(value)
     return event
 

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import Product
+from bank_router.parsing import to_bangla_digits
 from bank_router.services import Services
 from graphs.common import answer, answer_confidence, candidates, name, pick, turn_products
 from graphs.context import Context
@@ -35,7 +36,9 @@ def attribute_rows(docs: list[Doc[Product]], svc: Services, lang: str) -> list[t
         if any(v is not None for v in values):
 
             def fmt_rate(v: Any) -> str:
-                return str(v) if isinstance(v, str) else tpl.pct(v, lang)
+                if isinstance(v, str):
+                    return to_bangla_digits(v) if lang == "bn" else v
+                return tpl.pct(v, lang)
 
             rows.append((tpl.t(f"attr_{key}", lang), [fmt_rate(v) if v is not None else "—" for v in values]))
     for section in ("fees", "limits"):

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import Product
-from bank_router.parsing import fold
+from bank_router.parsing import fold, to_bangla_digits
 from bank_router.services import Services
 from graphs.common import answer, answer_confidence, candidates, name, pick, turn_products
 from graphs.context import Context
@@ -31,7 +31,13 @@ def rate_lines(p: Product, svc: Services, lang: str) -> list[str]:
     if r.profit_rate is not None:
         out.append(tpl.t("info_rate_profit", lang, value=tpl.pct(r.profit_rate, lang)))
     if r.profit_sharing_ratio:
-        out.append(tpl.t("info_psr", lang, value=r.profit_sharing_ratio))
+        out.append(
+            tpl.t(
+                "info_psr",
+                lang,
+                value=to_bangla_digits(r.profit_sharing_ratio) if lang == "bn" else r.profit_sharing_ratio,
+            )
+        )
     return out
 
 

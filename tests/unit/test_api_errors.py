@@ -42,3 +42,7 @@ def test_personal_numbers_are_masked_in_logs() -> None:
     line = mask_numbers("nid 1990123456789 card 4111-1111-1111-1234 acct 0123456789012 customer 123")
     assert "1990123456789" not in line and "4111-1111-1111-1234" not in line and "0123456789012" not in line
     assert line.endswith("customer 123") and "6789" in line and "1234" in line
+
+
+def test_dates_and_short_ids_are_not_masked() -> None:
+    assert mask_numbers("2026-11-22T06:51:00 customer 123 REF-001") == "2026-11-22T06:51:00 customer 123 REF-001"
