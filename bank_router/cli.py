@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 app = typer.Typer(help="bank-router: a LangGraph banking assistant.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.command()
@@ -30,7 +30,7 @@ def ingest() -> None:
     console.print(
         f"[green]ready[/]: {len(services.catalog.products)} products, {len(services.catalog.glossary)} terms, "
         f"{len(services.catalog.onboarding)} guides, {len(services.catalog.policies)} policies; "
-        f"{services.index.count()} chunks indexed"
+        f"{services.index.count()} chunks indexed; {services.index_stats['reindexed']} changed files re-embedded"
     )
 
 

@@ -30,6 +30,7 @@ class Services:
     classifier: IntentClassifier
     policy: PolicyBook
     templates: Templates
+    index_stats: dict[str, int]
     clock: Callable[[], float] = time.time
 
 
@@ -63,6 +64,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         classifier=classifier,
         policy=PolicyBook.load(settings.policy_dir),
         templates=Templates.load(),
+        index_stats=stats,
     )
     log.info(
         "services_ready",

@@ -1,0 +1,43 @@
+"""`bank-router ingest` and `ask` as a newcomer runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bank_router.settings import ROOT
+from tests.integration.conftest import server_env
+
+pytestmark = pytest.mark.integration
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bank_router.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_ingest_indexes_then_reuses_the_index(tmp_path: Path) -> None:
+    env = server_env(tmp_path)
+    first = run(["ingest"], env)
+    assert first.returncode == 0, first.stderr
+    assert "ready: 44 products" in first.stdout and "85 changed files re-embedded" in first.stdout
+    again = run(["ingest"], env)
+    assert again.returncode == 0 and "0 changed files re-embedded" in again.stdout
+
+
+def test_ask_prints_the_answer(tmp_path: Path) -> None:
+    out = run(["ask", "What is Mudaraba?"], server_env(tmp_path))
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout[out.stdout.index("{") :])
+    assert body["agent"] == "product_info_graph" and "knowledge/glossary/mudaraba.md" in body["sources"]
