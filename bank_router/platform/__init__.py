@@ -1,0 +1,1 @@
+"""Demo banking platform: the data the staff tools read (seed 000)."""
