@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import jwt
@@ -9,6 +10,12 @@ from fastapi import Depends, Request
 
 from api.errors import AppError
 from graphs.context import Caller
+
+
+def mint_token(secret: str, sub: str, tenant: str, permissions: list[str], ttl_seconds: int = 3600) -> str:
+    """A staff token with the contract's claims (used by `bank-router token` and tests)."""
+    claims = {"sub": sub, "tenant": tenant, "permissions": permissions, "exp": int(time.time()) + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 def caller_from_token(token: str, secret: str) -> Caller:
@@ -25,13 +32,19 @@ def caller_from_token(token: str, secret: str) -> Caller:
 
 
 def get_caller(request: Request) -> Caller:
+    settings = request.app.state.runtime.settings
     header = request.headers.get("authorization")
     if not header:
+        if settings.require_ai_agent:
+            raise AppError(401, "UNAUTHORIZED", "This deployment needs a staff token: 'Authorization: Bearer <token>'.")
         return Caller()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AppError(401, "INVALID_TOKEN", "Use 'Authorization: Bearer <token>'.")
-    return caller_from_token(token.strip(), request.app.state.runtime.settings.auth_jwt_secret)
+    caller = caller_from_token(token.strip(), settings.auth_jwt_secret)
+    if settings.require_ai_agent and "ai_agent" not in caller.permissions:
+        raise AppError(403, "FORBIDDEN", "The permission 'ai_agent' is required to use the assistant.")
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

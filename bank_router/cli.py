@@ -35,6 +35,21 @@ def ingest() -> None:
 
 
 @app.command()
+def token(
+    permissions: str = typer.Option("ai_agent", help="comma-separated, e.g. ai_agent,customer:read"),
+    tenant: str = typer.Option("demo"),
+    sub: str = typer.Option("dev-staff"),
+    ttl: int = typer.Option(3600, help="seconds until it expires"),
+) -> None:
+    """Mint a development staff token signed with AUTH_JWT_SECRET."""
+    from api.deps import mint_token
+    from bank_router.settings import get_settings
+
+    perms = [p.strip() for p in permissions.split(",") if p.strip()]
+    print(mint_token(get_settings().auth_jwt_secret, sub, tenant, perms, ttl))
+
+
+@app.command()
 def ask(message: str, language: str = "en") -> None:
     """Run one turn through the router graph and print the response."""
     from langchain_core.messages import HumanMessage

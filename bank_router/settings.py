@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development by Settings.check
+DEV_SECRET = "dev-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development by Settings.check
 
 
 class Settings(BaseSettings):
@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     auth_jwt_secret: str = DEV_SECRET
     rate_limit_enabled: bool = True
+    require_ai_agent: bool = Field(False, description="every chat call needs a staff token with ai_agent (seed 000)")
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")
     log_level: str = "INFO"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jwt
 import pytest
 
 from bank_router.settings import ROOT
@@ -41,3 +42,11 @@ def test_ask_prints_the_answer(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     body = json.loads(out.stdout[out.stdout.index("{") :])
     assert body["agent"] == "product_info_graph" and "knowledge/glossary/mudaraba.md" in body["sources"]
+
+
+def test_token_command_mints_a_verifiable_staff_token(tmp_path: Path) -> None:
+    env = server_env(tmp_path)
+    out = run(["token", "--permissions", "ai_agent,loan:read", "--tenant", "other", "--sub", "s-9"], env)
+    assert out.returncode == 0, out.stderr
+    claims = jwt.decode(out.stdout.strip(), env["AUTH_JWT_SECRET"], algorithms=["HS256"])
+    assert claims["permissions"] == ["ai_agent", "loan:read"] and claims["tenant"] == "other" and claims["sub"] == "s-9"

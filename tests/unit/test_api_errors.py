@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from api.deps import mint_token
 from api.main import create_app
 from bank_router.logging import mask_numbers
 from bank_router.settings import Settings
@@ -46,3 +47,50 @@ def test_personal_numbers_are_masked_in_logs() -> None:
 
 def test_dates_and_short_ids_are_not_masked() -> None:
     assert mask_numbers("2026-11-22T06:51:00 customer 123 REF-001") == "2026-11-22T06:51:00 customer 123 REF-001"
+
+
+class _Echo:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def turn(self, session_id: str, text: str, language: str, caller: Any) -> dict[str, Any]:
+        return {
+            "message": f"hi {caller.sub}",
+            "domain": None,
+            "vertical": None,
+            "agent": "clarification_agent",
+            "sources": [],
+            "confidence": 0.4,
+            "refusal": False,
+        }
+
+
+def _post_with(app: Any, headers: dict[str, str]) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post(
+                "/api/chat", headers=headers, json={"session_id": "s", "user_message": "hello", "channel": "web"}
+            )
+
+    return asyncio.run(go())
+
+
+def test_ai_agent_can_be_made_mandatory() -> None:
+    settings = Settings(require_ai_agent=True, auth_jwt_secret="unit-secret-0123456789abcdef0123456789")
+    app = create_app(settings)
+    app.state.runtime = _Echo(settings)
+    assert _post_with(app, {}).status_code == 401
+    no_perm = mint_token(settings.auth_jwt_secret, "s1", "demo", ["customer:read"])
+    r = _post_with(app, {"Authorization": f"Bearer {no_perm}"})
+    assert r.status_code == 403 and r.json()["error_code"] == "FORBIDDEN" and "ai_agent" in r.json()["message"]
+    ok = mint_token(settings.auth_jwt_secret, "s1", "demo", ["ai_agent"])
+    r = _post_with(app, {"Authorization": f"Bearer {ok}"})
+    assert r.status_code == 200 and r.json()["message"] == "hi s1"
+
+
+def test_anonymous_chat_is_allowed_by_default() -> None:
+    settings = Settings()
+    app = create_app(settings)
+    app.state.runtime = _Echo(settings)
+    assert _post_with(app, {}).status_code == 200
