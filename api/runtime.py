@@ -13,8 +13,6 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from bank_router.platform.db import make_engine, platform_url
-from bank_router.platform.seed import ensure_seeded
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings
 from graphs.context import Caller, Context
@@ -56,8 +54,6 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """Services, the SQLite checkpointer under DATA_DIR and the compiled graph, for one process."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(settings)
-    # The demo platform the staff tools read is created on first start (migrated, then seeded once).
-    ensure_seeded(make_engine(platform_url(settings)))
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
     try:
         saver = SqliteSaver(conn)

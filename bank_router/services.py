@@ -14,9 +14,13 @@ from bank_router.classifier import IntentClassifier, load_examples, load_or_trai
 from bank_router.embeddings import Embedder, make_embedder
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
+from bank_router.platform.db import make_engine, platform_url, session_factory
+from bank_router.platform.seed import ensure_seeded
 from bank_router.policy import PolicyBook
 from bank_router.settings import Settings, get_settings
 from bank_router.templates import Templates
+from bank_router.tools.platform import SqlPlatform
+from bank_router.tools.spec import ToolDeps
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +34,7 @@ class Services:
     classifier: IntentClassifier
     policy: PolicyBook
     templates: Templates
+    tools: ToolDeps
     index_stats: dict[str, int]
     clock: Callable[[], float] = time.time
 
@@ -56,6 +61,9 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
     classifier = train_classifier(settings, catalog, embedder)
+    # The demo platform the staff tools read is created on first start (migrated, then seeded once).
+    engine = make_engine(platform_url(settings))
+    ensure_seeded(engine)
     services = Services(
         settings=settings,
         catalog=catalog,
@@ -64,6 +72,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         classifier=classifier,
         policy=PolicyBook.load(settings.policy_dir),
         templates=Templates.load(),
+        tools=ToolDeps(platform=SqlPlatform(session_factory(engine)), catalog=catalog),
         index_stats=stats,
     )
     log.info(
