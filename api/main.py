@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api import errors
 from api.middleware import TraceAndLimit
-from api.routes import chat
+from api.routes import chat, tools
 from api.runtime import open_runtime
 from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(chat.router)
+    app.include_router(tools.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

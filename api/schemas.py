@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -103,3 +103,29 @@ class ErrorResponse(BaseModel):
     message: str
     trace_id: str
     details: object | None = None
+
+
+class ToolExecuteRequest(BaseModel):
+    """Seed 002's execute body: the tool's arguments, plus optional caller context (informational only)."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={"examples": [{"parameters": {"identity_id": 123}, "context": {}}]},
+    )
+
+    parameters: dict[str, Any] = Field(default_factory=dict, description="The tool's arguments (see its details)")
+    context: dict[str, Any] = Field(default_factory=dict, description="Free-form request context; never trusted")
+
+
+class ToolExecuteResponse(BaseModel):
+    """Seed 002's execute result."""
+
+    success: bool
+    result: Any
+    execution_time: float = Field(description="seconds")
+    cached: bool
+    tool_version: str
+
+
+class ToolList(BaseModel):
+    data: list[dict[str, Any]]

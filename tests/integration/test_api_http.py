@@ -103,3 +103,25 @@ def test_web_page_and_openapi_examples(api_url: str) -> None:
     spec = httpx.get(f"{api_url}/openapi.json").json()
     examples = spec["paths"]["/api/chat"]["post"]["requestBody"]["content"]["application/json"]["examples"]
     assert set(examples) == {"eligibility", "comparison", "restricted_comparison", "clarification"}
+
+
+def test_tool_registry_executes_a_tool(api_url: str) -> None:
+    token = jwt.encode(
+        {"sub": "s1", "tenant": "demo", "permissions": ["ai_agent", "customer:read"], "exp": int(time.time()) + 600},
+        "integration-secret-0123456789abcdef0123",
+        algorithm="HS256",
+    )
+    listing = httpx.get(f"{api_url}/api/tools", timeout=30)
+    assert listing.status_code == 200 and len(listing.json()["data"]) == 27
+    r = httpx.post(
+        f"{api_url}/api/tools/get_customer_kyc/execute",
+        json={"parameters": {"identity_id": 123}, "context": {}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["success"] is True and body["result"]["identity_id"] == 123
+    assert body["result"]["nid"].startswith("*")
+    anonymous = httpx.post(f"{api_url}/api/tools/get_customer_kyc/execute", json={"parameters": {"identity_id": 123}})
+    assert anonymous.status_code == 401 and anonymous.json()["error_code"] == "UNAUTHORIZED"
