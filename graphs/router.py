@@ -16,6 +16,7 @@ from graphs.eligibility import eligibility_graph
 from graphs.onboarding import onboarding_graph
 from graphs.policy_guard import policy_guard
 from graphs.product_info import product_info_graph
+from graphs.servicing import servicing_graph
 from graphs.state import RouterState
 from nodes.classify import classify_intent
 from nodes.entities import extract_entities
@@ -27,6 +28,7 @@ AGENT_NODES = {
     "comparison_graph": comparison_graph,
     "product_info_graph": product_info_graph,
     "onboarding_graph": onboarding_graph,
+    "servicing_graph": servicing_graph,
     "clarification_agent": clarification_agent,
     "policy_guard": policy_guard,
 }

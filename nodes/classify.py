@@ -10,7 +10,9 @@ from langgraph.types import Command
 
 from bank_router.classifier import OUT_OF_SCOPE, Prediction
 from bank_router.parsing import fold
+from bank_router.tools import TOOLS
 from graphs.context import Caller, Context
+from graphs.servicing_rules import plan
 from graphs.state import Entities, Route, RouterState
 from nodes.entities import classifier_views, last_user_text
 
@@ -21,6 +23,7 @@ Next = Literal[
     "comparison_graph",
     "product_info_graph",
     "onboarding_graph",
+    "servicing_graph",
     "policy_guard",
     "clarification_agent",
 ]
@@ -102,23 +105,34 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     return {"agent": label, "confidence": p, "reason": "classifier"}
 
 
-def _gate_staff(route: Route, caller: Caller, folded: str, runtime: Runtime[Context]) -> Route:
-    """Staff agents need `ai_agent` and the tool's permission; without them, a refusal."""
+def _needed(route: Route, text: str, ents: Entities, runtime: Runtime[Context]) -> list[str]:
+    """The tool permissions the turn needs: the servicing plan's tools, else the policy book's hint."""
+    if route["agent"] == "loan_scoring_graph":
+        return ["loan:score"]
+    perms = [p for call in plan(text, ents) if (p := TOOLS[call.tool].permission)]
+    return perms or [runtime.context.services.policy.permission_for(fold(text))]
+
+
+def _gate_staff(route: Route, caller: Caller, text: str, ents: Entities, runtime: Runtime[Context]) -> Route:
+    """Staff agents need `ai_agent` and the tools' permissions; without them, a refusal naming what is missing."""
     policy = runtime.context.services.policy
-    needed = "loan:score" if route["agent"] == "loan_scoring_graph" else policy.permission_for(folded)
-    if not caller.can(needed):
+    needed = _needed(route, text, ents, runtime)
+    missing = [p for p in needed if not caller.can(p)]
+    if missing:
         return {
             "agent": "policy_guard",
             "confidence": policy.refusal_confidence,
             "reason": "missing_permission",
-            "permission": needed,
+            "permission": missing[0],
         }
-    # The staff platform lands separately; until then staff requests are refused plainly.
+    if route["agent"] == "servicing_graph":
+        return {**route, "permission": needed[0]}
+    # The loan scoring workflow lands separately; until then it is refused plainly.
     return {
         "agent": "policy_guard",
         "confidence": policy.refusal_confidence,
         "reason": "staff_tools_unavailable",
-        "permission": needed,
+        "permission": needed[0],
     }
 
 
@@ -136,7 +150,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
             route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
     intent = route["agent"]
     if intent in STAFF:
-        route = _gate_staff(route, runtime.context.caller, fold(text), runtime)
+        route = _gate_staff(route, runtime.context.caller, text, state["entities"], runtime)
     route.setdefault("label", pred.label)
     route["intent"] = intent
     return Command(goto=route["agent"], update={"route": route})  # type: ignore[arg-type]

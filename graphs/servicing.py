@@ -1,0 +1,286 @@
+"""servicing_graph: staff look-ups through the platform tools, chosen by rules and run as the caller.
+
+The tools are picked by `graphs.servicing_rules.plan` (no model), each runs through the tool executor
+under the caller's permissions and tenant, and the answer is composed from the records: key fields, or
+a short table for lists. The tool results' JSON is the evidence the output guard checks numbers against.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
+from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
+from graphs.common import answer
+from graphs.context import Context
+from graphs.servicing_rules import Call, plan
+from graphs.state import RouterState
+from nodes.entities import last_user_text
+
+AGENT = "servicing_graph"
+CONFIDENCE = 0.9
+NOT_FOUND_CONFIDENCE = 0.8
+CLARIFY_CONFIDENCE = 0.45  # a question back reports under 0.5 (CONTRACT.md)
+MAX_ROWS = 10
+
+# Section titles, English and Bangla.
+TITLES: dict[str, tuple[str, str]] = {
+    "get_customer_kyc": ("Customer KYC", "গ্রাহকের কেওয়াইসি"),
+    "list_customers": ("Customers", "গ্রাহক"),
+    "get_blacklist_status": ("Blacklist status", "কালো তালিকার অবস্থা"),
+    "get_loan_score_history": ("Loan score history", "ঋণ স্কোরের ইতিহাস"),
+    "get_transactions": ("Transactions, newest first", "লেনদেন, সর্বশেষটি আগে"),
+    "get_transaction_by_id": ("Transaction", "লেনদেন"),
+    "get_loan": ("Loan", "ঋণ"),
+    "list_loans": ("Loans", "ঋণসমূহ"),
+    "get_loan_application": ("Loan application", "ঋণের আবেদন"),
+    "list_loan_applications": ("Loan applications", "ঋণের আবেদনসমূহ"),
+    "get_loan_product": ("Loan product", "ঋণ পণ্য"),
+    "list_loan_products": ("Loan products", "ঋণ পণ্যসমূহ"),
+    "get_loan_repayments": ("Repayment history, newest first", "পরিশোধের ইতিহাস, সর্বশেষটি আগে"),
+    "get_loan_installments": ("Installment schedule", "কিস্তির সূচি"),
+    "get_loan_balance": ("Loan balance", "ঋণের ব্যালেন্স"),
+    "list_collection_cases": ("Collection cases", "কালেকশন কেস"),
+    "get_agent_info": ("Agent", "এজেন্ট"),
+    "list_agents": ("Agents", "এজেন্ট"),
+    "get_store_info": ("Store", "স্টোর"),
+    "list_stores": ("Stores", "স্টোর"),
+    "get_operator_info": ("Operator", "অপারেটর"),
+    "list_operators": ("Operators", "অপারেটর"),
+    "get_failed_transactions": ("Failed transactions, newest first", "ব্যর্থ লেনদেন, সর্বশেষটি আগে"),
+    "get_suspicious_transactions": ("Suspicious transactions, newest first", "সন্দেহজনক লেনদেন, সর্বশেষটি আগে"),
+    "get_reconciliation_reports": ("Reconciliation reports, newest first", "রিকনসিলিয়েশন রিপোর্ট, সর্বশেষটি আগে"),
+}
+
+# Key fields of a single record, by tool (absent: every field).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "get_customer_kyc": (
+        "identity_id",
+        "full_name",
+        "kyc_status",
+        "kyc_verified_at",
+        "risk_rating",
+        "nid",
+        "phone",
+        "district",
+        "occupation",
+    ),
+    "get_transaction_by_id": (
+        "id",
+        "reference_id",
+        "customer_id",
+        "amount",
+        "currency",
+        "type",
+        "channel",
+        "status",
+        "failure_reason",
+        "risk_score",
+        "created_at",
+    ),
+    "get_loan": (
+        "id",
+        "customer_id",
+        "product_id",
+        "principal",
+        "interest_rate",
+        "tenure_months",
+        "installment_amount",
+        "outstanding_principal",
+        "status",
+        "disbursed_at",
+    ),
+    "get_blacklist_status": ("customer_id", "blacklisted"),
+}
+
+_TXN_COLUMNS = ("reference_id", "created_at", "customer_id", "amount", "type", "channel", "status")
+_STAFF_COLUMNS = ("identity_id", "name", "store_id", "region", "status")
+# Table columns of a list, by tool.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "list_customers": ("identity_id", "full_name", "kyc_status", "risk_rating", "district"),
+    "get_transactions": _TXN_COLUMNS,
+    "get_failed_transactions": (*_TXN_COLUMNS[:-1], "failure_reason"),
+    "get_suspicious_transactions": (*_TXN_COLUMNS[:-1], "risk_score"),
+    "list_loans": ("id", "customer_id", "product_id", "principal", "outstanding_principal", "status"),
+    "list_loan_applications": ("id", "customer_id", "product_id", "amount", "tenure_months", "status", "created_at"),
+    "list_loan_products": ("id", "name", "category", "interest_rate", "min_amount", "max_amount", "max_tenure_months"),
+    "get_loan_repayments": ("paid_at", "amount", "method"),
+    "get_loan_installments": ("number", "due_date", "amount", "status", "paid_at"),
+    "list_collection_cases": ("id", "loan_id", "customer_id", "status", "days_past_due", "amount_overdue", "opened_at"),
+    "get_loan_score_history": ("scored_at", "score", "band", "decision", "product_id", "amount"),
+    "list_agents": _STAFF_COLUMNS,
+    "list_operators": (*_STAFF_COLUMNS[:2], "role", *_STAFF_COLUMNS[2:]),
+    "list_stores": ("id", "name", "district", "region", "status"),
+    "get_reconciliation_reports": (
+        "report_date",
+        "total_transactions",
+        "total_amount",
+        "failed_count",
+        "mismatches",
+        "status",
+    ),
+}
+_BLACKLIST_ENTRY_COLUMNS = ("reason", "listed_at", "active")
+
+MONEY = frozenset(
+    {
+        "amount",
+        "principal",
+        "outstanding_principal",
+        "installment_amount",
+        "min_amount",
+        "max_amount",
+        "total_repaid",
+        "amount_overdue",
+        "next_due_amount",
+        "total_amount",
+        "monthly_income",
+        "min_monthly_income",
+    }
+)
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "lead": ("From the platform records:", "প্ল্যাটফর্মের রেকর্ড অনুযায়ী:"),
+    "none": ("No matching records.", "মিলে যাওয়া কোনো রেকর্ড পাওয়া যায়নি।"),
+    "count": ("{total} found; showing {shown}.", "মোট {total}টি পাওয়া গেছে; দেখানো হলো {shown}টি।"),
+    "not_found": (
+        "No {kind} {record} was found in your organisation's records.",
+        "আপনার প্রতিষ্ঠানের রেকর্ডে {kind} {record} পাওয়া যায়নি।",
+    ),
+    "invalid": (
+        "That id does not look right. Which record do you mean? Please give its id again.",
+        "আইডিটি সঠিক মনে হচ্ছে না। কোন রেকর্ডটি দেখতে চান? আইডিটি আবার লিখুন।",
+    ),
+    "failed": (
+        "The platform could not answer that just now; please try again shortly.",
+        "প্ল্যাটফর্ম এই মুহূর্তে উত্তর দিতে পারছে না; একটু পরে আবার চেষ্টা করুন।",
+    ),
+    "clarify": (
+        "Which record do you mean? Tell me the customer, loan or transaction id, for example "
+        '"KYC status for customer <id>" or "balance of loan <id>".',
+        'কোন রেকর্ডটি দেখতে চান? গ্রাহক, ঋণ বা লেনদেনের আইডি জানান, যেমন "গ্রাহক <id> এর কেওয়াইসি স্ট্যাটাস" বা "ঋণ <id> এর ব্যালেন্স"।',
+    ),
+    "yes": ("yes", "হ্যাঁ"),
+    "no": ("no", "না"),
+}
+
+
+def _t(name: str, lang: str, **kw: Any) -> str:
+    en, bn = _TEXT[name]
+    return (bn if lang == "bn" else en).format(**kw)
+
+
+_ACRONYMS = {"id": "ID", "kyc": "KYC", "nid": "NID"}
+
+
+def _label(field: str) -> str:
+    words = [_ACRONYMS.get(w, w) for w in field.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _cell(field: str, value: Any, lang: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _t("yes" if value else "no", lang)
+    if isinstance(value, float):
+        if field in MONEY:
+            return f"{value:,.2f}"
+        return f"{value:g}%" if field == "interest_rate" else f"{value:g}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    # Masked digits show as bullets: asterisks would turn into emphasis wherever the text is read as markdown.
+    return str(value).replace("|", "/").replace("*", "•").replace("\n", " ")
+
+
+def _table(rows: list[BaseModel], columns: tuple[str, ...], lang: str) -> str:
+    head = "| " + " | ".join(_label(c) for c in columns) + " |"
+    rule = "|" + "---|" * len(columns)
+    body = ["| " + " | ".join(_cell(c, getattr(r, c, None), lang) for c in columns) + " |" for r in rows[:MAX_ROWS]]
+    return "\n".join([head, rule, *body])
+
+
+def _fields(record: BaseModel, fields: tuple[str, ...], lang: str) -> str:
+    return "\n".join(f"- {_label(f)}: {_cell(f, getattr(record, f, None), lang)}" for f in fields)
+
+
+def render(tool: str, result: BaseModel, lang: str) -> str:
+    """One tool's section: its title, then key fields or a table of at most MAX_ROWS rows."""
+    title = TITLES.get(tool, (tool, tool))[1 if lang == "bn" else 0]
+    items = getattr(result, "items", None)
+    if isinstance(items, list):
+        if not items:
+            return f"**{title}**: {_t('none', lang)}"
+        columns = COLUMNS.get(tool) or tuple(type(items[0]).model_fields)
+        count = _t("count", lang, total=getattr(result, "total", len(items)), shown=min(len(items), MAX_ROWS))
+        return f"**{title}** ({count})\n\n{_table(items, columns, lang)}"
+    fields = FIELDS.get(tool) or tuple(f for f in type(result).model_fields if f != "created_at")
+    out = f"**{title}**\n\n{_fields(result, fields, lang)}"
+    entries = getattr(result, "entries", None)
+    if isinstance(entries, list) and entries:
+        out += "\n\n" + _table(entries, _BLACKLIST_ENTRY_COLUMNS, lang)
+    return out
+
+
+def _refusal(state: RouterState, runtime: Runtime[Context], permission: str) -> dict[str, Any]:
+    policy = runtime.context.services.policy
+    msg = policy.message("missing_permission", state["language"], permission=permission)
+    out: dict[str, Any] = answer("policy_guard", msg, [], policy.refusal_confidence, refusal=True)
+    route = {**state["route"], "agent": "policy_guard", "reason": "missing_permission", "permission": permission}
+    return {**out, "route": route}
+
+
+def _key(call: Call) -> Any:
+    return next(iter(call.args.values()), "")
+
+
+def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
+    caller, lang = runtime.context.caller, state["language"]
+    calls = plan(last_user_text(state), state["entities"])
+    if not calls:
+        return answer(AGENT, _t("clarify", lang), [], CLARIFY_CONFIDENCE)
+    # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.
+    for call in calls:
+        permission = TOOLS[call.tool].permission
+        if permission and not caller.can(permission):
+            return _refusal(state, runtime, permission)
+
+    sections: list[str] = []
+    evidence: list[str] = []
+    confidence = CONFIDENCE
+    for call in calls:
+        try:
+            result = execute(call.tool, call.args, caller, runtime.context.services.tools)
+        except ToolForbidden as exc:
+            return _refusal(state, runtime, exc.permission)
+        except RecordNotFound as exc:
+            sections.append(_t("not_found", lang, kind=exc.kind, record=_key(call)))
+            confidence = min(confidence, NOT_FOUND_CONFIDENCE)
+            continue
+        except ToolArgumentError:
+            sections.append(_t("invalid", lang))
+            confidence = min(confidence, CLARIFY_CONFIDENCE)
+            continue
+        except ToolError:
+            sections.append(_t("failed", lang))
+            confidence = min(confidence, 0.3)
+            continue
+        evidence.append(result.result.model_dump_json())
+        sections.append(render(call.tool, result.result, lang))
+
+    tools = [c.tool for c in calls]
+    message = "\n\n".join([_t("lead", lang), *sections]) if evidence else "\n\n".join(sections)
+    vertical = "loan" if all(TOOLS[t].category == "loan" for t in tools) else None
+    out = answer(
+        AGENT, message, [], confidence, domain=None, vertical=vertical, extra_sources=[f"tool:{t}" for t in tools]
+    )
+    # answer() reads a vertical of None as "work it out from the documents"; there are none here.
+    out["answer"]["vertical"] = vertical
+    out["answer"]["tools_used"] = list(dict.fromkeys(tools))
+    out["answer"]["evidence"] = evidence
+    return out
