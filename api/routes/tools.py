@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from api.deps import CallerDep
 from api.errors import AppError
+from api.ratelimit import rate_limited
 from api.schemas import ErrorResponse, ToolExecuteRequest, ToolExecuteResponse, ToolList
 from bank_router.tools import (
     TOOLS,
@@ -19,6 +20,7 @@ from bank_router.tools import (
     ToolError,
     ToolExecutionError,
     ToolForbidden,
+    ToolUnavailable,
     execute,
     registry,
 )
@@ -49,7 +51,12 @@ async def tool_details(name: str) -> dict[str, Any]:
     return _tool(name).registry_entry()
 
 
-@router.post("/tools/{name}/execute", response_model=ToolExecuteResponse, responses=_errors(401, 403, 404, 422, 500))
+@router.post(
+    "/tools/{name}/execute",
+    response_model=ToolExecuteResponse,
+    responses=_errors(401, 403, 404, 422, 429, 500, 503),
+    dependencies=[Depends(rate_limited("tools"))],
+)
 async def execute_tool(name: str, body: ToolExecuteRequest, caller: CallerDep, request: Request) -> ToolExecuteResponse:
     """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously)."""
     tool = _tool(name)
@@ -72,6 +79,8 @@ async def execute_tool(name: str, body: ToolExecuteRequest, caller: CallerDep, r
         raise AppError(422, "VALIDATION_ERROR", message, {"fields": exc.details}) from None
     except RecordNotFound as exc:
         raise AppError(404, "NOT_FOUND", exc.message) from None
+    except ToolUnavailable as exc:
+        raise AppError(503, "SERVICE_UNAVAILABLE", exc.message) from None
     except ToolExecutionError as exc:
         raise AppError(500, "INTERNAL_ERROR", exc.message) from None
     except ToolError as exc:  # any other stable tool failure: the caller's request cannot be served

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from bank_router.tools.platform import PageRequest
+from bank_router.tools.adapter import PageRequest
 from bank_router.tools.spec import Args, PageArgs, RecordNotFound
 
 V = TypeVar("V")

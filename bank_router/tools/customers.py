@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from bank_router.tools.adapter import Filters
 from bank_router.tools.common import Args, PageArgs, found, page_of
-from bank_router.tools.platform import Filters
 from bank_router.tools.records import BlacklistStatus, CustomerKyc, CustomerSummary, Page, ScoreRecord
 from bank_router.tools.spec import RecordId, RunContext, SearchText, Tool
 

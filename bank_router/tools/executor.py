@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from bank_router.events import TOOL_EXECUTED
+from bank_router.tools.adapter import PlatformError
 from bank_router.tools.catalog import TOOLS
 from bank_router.tools.spec import (
     RunContext,
@@ -19,6 +21,7 @@ from bank_router.tools.spec import (
     ToolExecutionError,
     ToolForbidden,
     ToolNotFound,
+    ToolUnavailable,
 )
 
 if TYPE_CHECKING:
@@ -94,10 +97,21 @@ def execute(name: str, raw_args: dict[str, Any], caller: Caller, deps: ToolDeps)
         result: BaseModel = tool.run(args, RunContext(tenant=tenant, actor=caller.sub, deps=deps))
     except ToolError:
         raise
+    except PlatformError as exc:
+        # Expected when a core-banking API is down: a warning with the route, not a stack trace.
+        log.warning("tool_platform_unavailable", tool=tool.name, tenant=tenant, reason=str(exc), status=exc.status)
+        raise ToolUnavailable(tool.name) from exc
     except Exception as exc:
         log.exception("tool_failed", tool=tool.name, tenant=tenant, error_type=type(exc).__name__)
         raise ToolExecutionError(tool.name) from exc
     elapsed = round(time.perf_counter() - started, 4)
+    if deps.events is not None:
+        deps.events.publish(
+            TOOL_EXECUTED,
+            {"tool": tool.name, "tool_version": tool.version, "execution_time": elapsed, "actor": caller.sub},
+            tenant=tenant,
+            sub=caller.sub,
+        )
     return ToolResult(name=tool.name, result=result, execution_time=elapsed, tool_version=tool.version)
 
 

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bank_router.tools import scorecard
+from bank_router.tools.adapter import Filters, NewScore, PageRequest
 from bank_router.tools.common import Args, found
-from bank_router.tools.platform import Filters, NewScore, PageRequest
 from bank_router.tools.records import CustomerSummary, LoanProductRecord
 from bank_router.tools.spec import RecordId, RunContext, Tool
 

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
+    from bank_router.events import EventBus
     from bank_router.knowledge.catalog import Catalog
-    from bank_router.tools.platform import PlatformAdapter
+    from bank_router.tools.adapter import PlatformAdapter
 
 Category = Literal["customer", "transaction", "loan", "staff", "insights", "onboarding", "workflow"]
 VERSION = "1.0.0"
@@ -77,6 +78,16 @@ class ToolExecutionError(ToolError):
         self.name = name
 
 
+class ToolUnavailable(ToolExecutionError):
+    """The platform behind the tool is down, slow or refusing us: the contract's 503, not the caller's fault."""
+
+    code = "platform_unavailable"
+
+    def __init__(self, name: str) -> None:
+        ToolError.__init__(self, f"The tool {name} could not reach the banking platform; please try again later")
+        self.name = name
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -88,6 +99,8 @@ class ToolDeps:
     platform: PlatformAdapter
     catalog: Catalog
     clock: Callable[[], datetime] = field(default=_now)
+    # Where `tool.executed` is published (webhooks, WebSocket subscribers); None in bare tool tests.
+    events: EventBus | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from bank_router.tools.adapter import Filters
 from bank_router.tools.common import Args, DateRangeArgs, found, page_of
-from bank_router.tools.platform import Filters
 from bank_router.tools.records import Page, TransactionRecord
 from bank_router.tools.spec import RecordId, ReferenceId, RunContext, Tool
 
