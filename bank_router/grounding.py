@@ -12,8 +12,12 @@ from bank_router.parsing import numbers_in
 _ORDINAL = re.compile(r"^\s*[0-9০-৯]+[.)]\s", re.MULTILINE)
 
 
+# "[2]" cites the second excerpt: a reference, not a figure.
+_CITATION = re.compile(r"\[\d{1,2}\]")
+
+
 def answer_numbers(text: str) -> set[str]:
-    return numbers_in(_ORDINAL.sub("", text))
+    return numbers_in(_CITATION.sub("", _ORDINAL.sub("", text)))
 
 
 @lru_cache(maxsize=1024)
@@ -31,3 +35,8 @@ def ungrounded(answer: str, evidence: Iterable[str]) -> set[str]:
     for text in evidence:
         have |= _numbers(text)
     return wanted - have
+
+
+def is_grounded(text: str, evidence: Iterable[str]) -> bool:
+    """Whether a complete text may be sent (or streamed): every number in it is in the evidence."""
+    return not ungrounded(text, evidence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -12,15 +12,19 @@ import structlog
 
 from bank_router.classifier import IntentClassifier, load_examples, load_or_train, training_fingerprint
 from bank_router.embeddings import Embedder, make_embedder
+from bank_router.events import EventBus
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
+from bank_router.llm import LLM, build_llm
 from bank_router.platform.db import make_engine, platform_url, session_factory
 from bank_router.platform.seed import ensure_seeded
 from bank_router.policy import PolicyBook
 from bank_router.settings import Settings, get_settings
 from bank_router.templates import Templates
-from bank_router.tools.platform import SqlPlatform
+from bank_router.tools.adapter import PlatformAdapter
+from bank_router.tools.http_platform import HttpPlatform
 from bank_router.tools.spec import ToolDeps
+from bank_router.tools.sql_platform import SqlPlatform
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +40,9 @@ class Services:
     templates: Templates
     tools: ToolDeps
     index_stats: dict[str, int]
+    events: EventBus = field(default_factory=EventBus)
     clock: Callable[[], float] = time.time
+    llm: LLM | None = None  # None: no API key, the deterministic engine answers alone
 
 
 def train_classifier(settings: Settings, catalog: Catalog, embedder: Embedder) -> IntentClassifier:
@@ -52,6 +58,17 @@ def train_classifier(settings: Settings, catalog: Catalog, embedder: Embedder) -
     return load_or_train(settings.model_cache_dir, fp, embedder, build)
 
 
+def build_platform(settings: Settings) -> PlatformAdapter:
+    """The core-banking API when CORE_BANKING_URL is set, else the SQL demo platform."""
+    if settings.core_banking_url:
+        key = settings.core_banking_api_key.get_secret_value() if settings.core_banking_api_key else None
+        return HttpPlatform(settings.core_banking_url, key, settings.core_banking_timeout)
+    # The demo platform is created on first start (migrated, then seeded once).
+    engine = make_engine(platform_url(settings))
+    ensure_seeded(engine)
+    return SqlPlatform(session_factory(engine))
+
+
 def build_services(settings: Settings | None = None, progress: Any = None) -> Services:
     settings = settings or get_settings()
     settings.check()
@@ -61,9 +78,8 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
     classifier = train_classifier(settings, catalog, embedder)
-    # The demo platform the staff tools read is created on first start (migrated, then seeded once).
-    engine = make_engine(platform_url(settings))
-    ensure_seeded(engine)
+    platform = build_platform(settings)
+    events = EventBus()
     services = Services(
         settings=settings,
         catalog=catalog,
@@ -72,14 +88,17 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         classifier=classifier,
         policy=PolicyBook.load(settings.policy_dir),
         templates=Templates.load(),
-        tools=ToolDeps(platform=SqlPlatform(session_factory(engine)), catalog=catalog),
+        tools=ToolDeps(platform=platform, catalog=catalog, events=events),
         index_stats=stats,
+        events=events,
+        llm=build_llm(settings),
     )
     log.info(
         "services_ready",
         seconds=round(time.perf_counter() - t0, 2),
         products=len(catalog.products),
         invalid_files=len(catalog.errors),
+        mode="llm" if services.llm else "deterministic",
         **stats,
     )
     return services

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,11 +24,33 @@ class Settings(BaseSettings):
     clinc_file: Path = ROOT / "evals" / "datasets" / "clinc150_out_of_scope_train.jsonl"
     database_url: str | None = None
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server")
-    openai_api_key: str | None = None
+    # Set: the staff tools read an existing core-banking REST API (bank_router/tools/http_platform.py).
+    core_banking_url: str | None = Field(None, description="base URL; empty = the SQL demo platform")
+    core_banking_api_key: SecretStr | None = Field(None, description="sent as 'Authorization: Bearer <key>'")
+    core_banking_timeout: float = Field(5.0, gt=0, description="seconds per core-banking request")
+    openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = Field(15.0, gt=0, description="seconds a turn may spend on model calls in all")
+    openai_max_retries: int = Field(2, ge=0, le=5, description="retries on 429 and 5xx, with backoff")
+    openai_temperature: float | None = 0.0
+    llm_provider: str = Field("openai", description="reported in each response's usage")
+    llm_breaker_failures: int = Field(3, ge=1, description="consecutive failures that open the circuit")
+    llm_breaker_cooldown: float = Field(30.0, gt=0, description="seconds the model is skipped once open")
+    llm_phrasing: Literal["auto", "all", "off"] = Field(
+        "auto", description="auto: the model phrases turns it already took part in; all: every answer"
+    )
+    llm_prices_file: Path | None = Field(None, description="YAML price table, USD per 1M tokens, per model")
     auth_jwt_secret: str = DEV_SECRET
     rate_limit_enabled: bool = True
+    # Seed 002's table; "<count>/<second|minute|hour|day>", per caller (staff sub+tenant, else session, else IP).
+    rate_limit_chat: str = "60/minute"
+    rate_limit_tools: str = "100/hour"
+    rate_limit_conversations: str = "120/minute"
+    redis_url: str | None = Field(None, description="redis://host:port/db; rate-limit counters shared by workers")
+    webhook_max_attempts: int = Field(5, ge=1, le=20, description="deliveries tried per event and registration")
+    webhook_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay; doubles on each retry")
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
     require_ai_agent: bool = Field(False, description="every chat call needs a staff token with ai_agent (seed 000)")
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")

@@ -13,6 +13,7 @@ from bank_router.services import Services
 from graphs.common import answer, answer_confidence, candidates, name, pick, turn_products
 from graphs.context import Context
 from graphs.eligibility import evaluate
+from graphs.product_info_llm import from_chunks
 from graphs.state import RouterState
 from nodes.entities import classifier_views, last_user_text
 
@@ -133,7 +134,6 @@ def product_info_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
             items = "; ".join(f"{name(d, lang)} ({pick(d.meta, 'summary', lang).rstrip('.।')})" for d in pool)
             text = svc.templates.t("info_products_list", lang, what=what, items=items)
             return answer("product_info_graph", text, pool, conf)
-    found = _retrieve(state, svc, lang)
-    if found is not None:
-        return found
-    return answer("clarification_agent", svc.templates.t("info_nothing", lang), [], 0.4)
+    found = _retrieve(state, svc, lang) or answer("clarification_agent", svc.templates.t("info_nothing", lang), [], 0.4)
+    # The templates cannot answer this one: the model may, from the retrieved chunks, with citations.
+    return from_chunks(state, runtime, found) or found

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from graphs.common import answer
 from graphs.context import Context
+from graphs.servicing_llm import model_calls
 from graphs.servicing_rules import Call, plan
 from graphs.state import RouterState
 from nodes.entities import last_user_text
@@ -241,7 +242,8 @@ def _key(call: Call) -> Any:
 
 def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
     caller, lang = runtime.context.caller, state["language"]
-    calls = plan(last_user_text(state), state["entities"])
+    # Rules first; the model chooses tools only when they find none.
+    calls = plan(last_user_text(state), state["entities"]) or model_calls(state, runtime)
     if not calls:
         return answer(AGENT, _t("clarify", lang), [], CLARIFY_CONFIDENCE)
     # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.

@@ -13,6 +13,8 @@ from bank_router.grounding import ungrounded
 from graphs.common import PERSON_FACTS, is_follow_up
 from graphs.context import Context
 from graphs.state import Answer, RouterState
+from nodes.llm_turn import turn_key
+from nodes.phrase import phrase
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +43,13 @@ def checked(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> Answe
     if not bad:
         return ans
     REPLACED.inc()
-    log.warning("output_guard_replaced", agent=ans.get("agent"), ungrounded=len(bad))
+    log.warning("output_guard_replaced", agent=ans.get("agent"), ungrounded=len(bad), model="deterministic" in ans)
+    base = ans.get("deterministic")
+    if base is not None:
+        # A model-written answer falls back to the whole template answer (agent, sources and all).
+        if (llm := runtime.context.services.llm) is not None:
+            llm.retract(turn_key(state), "text")
+        return checked(base, state, runtime)
     fallback = ans.get("fallback", "")
     if fallback and not ungrounded(fallback, evidence):
         return {**ans, "message": fallback}
@@ -68,9 +76,22 @@ def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[
     return memory
 
 
+def _model_report(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The turn's mode and, when the model was called, its usage (seed 001)."""
+    llm = runtime.context.services.llm
+    if llm is None:
+        return {"mode": "deterministic"}
+    shaped, usage = llm.finish(turn_key(state))
+    report: dict[str, Any] = {"mode": "llm" if shaped else "deterministic"}
+    if usage is not None:
+        report["usage"] = usage
+    return report
+
+
 def output_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    ans = checked(state["answer"], state, runtime)
-    public = {k: v for k, v in ans.items() if k not in ("fallback", "evidence", "pending")}
+    ans = checked(phrase(state["answer"], state, runtime), state, runtime)
+    public = {k: v for k, v in ans.items() if k not in ("fallback", "evidence", "pending", "deterministic")}
+    public.update(_model_report(state, runtime))
     # The checkpoint keeps a short window; what a follow-up needs lives in `memory`.
     stale = state["messages"][: max(0, len(state["messages"]) + 1 - HISTORY_WINDOW)]
     return {

@@ -1,0 +1,144 @@
+"""Intent and entities from the model, only when the local classifier is unsure; validated, never a refusal."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from typing import Any
+
+import structlog
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from bank_router.classifier import Prediction
+from bank_router.grounding import ungrounded
+from bank_router.knowledge.catalog import Catalog
+from bank_router.llm.prompts import AGENT_HELP, INTENT_SYSTEM, delimit
+from bank_router.parsing import fold
+from graphs.context import Caller, Context
+from graphs.state import Entities, Route, RouterState
+from nodes.entities import last_user_text
+from nodes.llm_turn import turn_key
+
+log = structlog.get_logger(__name__)
+
+MIN_CONFIDENCE = 0.6  # a model pick under this keeps the question back
+MAX_CONFIDENCE = 0.85
+PUBLIC_AGENTS = (
+    "eligibility_graph",
+    "comparison_graph",
+    "product_info_graph",
+    "onboarding_graph",
+    "clarification_agent",
+)
+
+
+class IntentChoice(BaseModel):
+    """Which specialist agent should answer the message, and the facts the message states."""
+
+    agent: str = Field(description="One of the agents listed in the instructions.")
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure you are, 0 to 1.")
+    products: list[str] = Field(default_factory=list, description="Product names as written in the message.")
+    age: int | None = Field(None, description="The customer's age in years, if the message states it.")
+    amount: float | None = Field(None, description="Deposit or balance amount in taka, if stated.")
+    monthly_income: float | None = Field(None, description="Monthly income in taka, if stated.")
+
+
+def offered(caller: Caller) -> tuple[str, ...]:
+    """Agents the model may pick: staff look-ups only for staff with the agent permission; never a refusal."""
+    staff = ("servicing_graph",) if caller.is_staff and "ai_agent" in caller.permissions else ()
+    return (*PUBLIC_AGENTS, *staff)
+
+
+def _common_words(catalog: Catalog) -> set[str]:
+    """Words many product names share ("prime", "account"): they do not tell products apart."""
+    counts: Counter[str] = Counter(w for p in catalog.products.values() for w in set(fold(p.meta.name).split()))
+    return {w for w, n in counts.items() if n >= 3}
+
+
+def _in_message(name: str, words: list[str], common: set[str]) -> bool:
+    """A product the model read must be in the message (perhaps misspelt), not invented: every distinctive word."""
+    parts = [w for w in fold(name).split() if len(w) >= 3]
+    distinctive = [w for w in parts if w not in common] or parts
+    return all(difflib.get_close_matches(w, words, n=1, cutoff=0.75) for w in distinctive)
+
+
+def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Catalog) -> Entities:
+    """Fill only what the parsers missed, and only with what the message itself supports."""
+    out: Entities = dict(ents)  # type: ignore[assignment]
+    words = fold(text).split()
+    if not ents.get("products") and choice.products:
+        found: list[str] = []
+        common = _common_words(catalog)
+        for product in choice.products[:3]:
+            if _in_message(product, words, common):
+                found += [p for p in catalog.product_matcher.values(fold(product)) if p not in found]
+        if found:
+            out["products"] = found
+    figures: dict[str, Any] = {"age": choice.age, "amount": choice.amount, "income": choice.monthly_income}
+    for key, value in figures.items():
+        if value is None or key in ents or value <= 0 or (key == "age" and value > 120):
+            continue
+        if not ungrounded(f"{value:g}", [text]):  # the figure must be in the user's own words
+            out[key] = int(value) if key == "age" else float(value)  # type: ignore[literal-required]
+    return out
+
+
+def _supported(agent: str, before: Entities, after: Entities, pred: Prediction, agents: tuple[str, ...]) -> bool:
+    """A pick must bring checked evidence: products the parsers missed and the message contains.
+
+    A vague message stays a question back whatever the model says, so a confident but wrong model cannot
+    turn a clarification into an answer. Staff look-ups need a record id and the classifier's lean.
+    """
+    if agent == "servicing_graph":
+        lean = max((a for a in agents if a != "clarification_agent"), key=lambda a: pred.scores.get(a, 0.0))
+        return bool(after.get("ids")) and lean == agent
+    found = [p for p in after.get("products", []) if p not in before.get("products", [])]
+    if agent == "comparison_graph":
+        return bool(found) and len(after.get("products", [])) + len(after.get("implied", [])) >= 2
+    return bool(found)
+
+
+def needs_model(route: Route, ents: Entities) -> bool:
+    """Unsure turns, and turns routed to an agent that needs a product the parsers did not find."""
+    if route["agent"] == "clarification_agent":
+        return True
+    return route["agent"] in ("eligibility_graph", "comparison_graph") and not (
+        ents.get("products") or ents.get("implied")
+    )
+
+
+def model_route(
+    route: Route, pred: Prediction, state: RouterState, runtime: Runtime[Context]
+) -> tuple[Route, Entities]:
+    """Ask the model about a turn the classifier could not place; keep `route` unless the pick holds up."""
+    svc, ents = runtime.context.services, state["entities"]
+    llm = svc.llm
+    if llm is None:
+        return route, ents
+    turn, text = turn_key(state), last_user_text(state)
+    agents = offered(runtime.context.caller)
+    prompt = INTENT_SYSTEM.format(agents="\n".join(f"- {a}: {AGENT_HELP[a]}" for a in agents))
+    choice = llm.structured(
+        turn, "intent", IntentChoice, [SystemMessage(prompt), HumanMessage(delimit("customer_message", text))]
+    )
+    if choice is None:
+        return route, ents
+    merged = merge_entities(ents, choice, text, svc.catalog)
+    if merged != ents:
+        llm.accept(turn, "entities")
+    if route["agent"] != "clarification_agent":
+        return route, merged  # the classifier was sure of the agent: the model only fills in the entities
+    ok = (
+        choice.agent in agents
+        and choice.agent != "clarification_agent"
+        and choice.confidence >= MIN_CONFIDENCE
+        and _supported(choice.agent, ents, merged, pred, agents)
+    )
+    if not ok:
+        log.info("llm_intent_declined", agent=choice.agent[:40], offered=choice.agent in agents)
+        return route, merged
+    llm.accept(turn, "intent")
+    conf = round(min(MAX_CONFIDENCE, max(0.5, choice.confidence)), 2)
+    return {"agent": choice.agent, "confidence": conf, "reason": "model"}, merged
