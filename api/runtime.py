@@ -10,13 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings
 from graphs.context import Caller, Context
-from graphs.router import build_graph
+from graphs.router import build_graph, turn_input
 
 
 @dataclass
@@ -38,14 +37,19 @@ class Runtime:
         async with self.lock(session_id):
             # A turn is CPU work plus local SQLite: it runs whole in a worker thread (the model
             # releases the GIL), which costs less than hopping between the loop and threads per node.
-            state = await asyncio.to_thread(
-                self.graph.invoke,
-                {"messages": [HumanMessage(content=text)], "language": language},
-                config={"configurable": {"thread_id": session_id}},
-                context=Context(caller=caller, services=self.services),
-                # One checkpoint per turn, written when it completes: a turn lands whole or not at all.
-                durability="exit",
-            )
+            config: dict[str, Any] = {"configurable": {"thread_id": session_id}}
+
+            def run() -> Any:
+                # A waiting workflow (interrupt) is resumed by the turn; otherwise a new turn starts.
+                return self.graph.invoke(
+                    turn_input(self.graph, config, text, language),
+                    config=config,
+                    context=Context(caller=caller, services=self.services),
+                    # One checkpoint per turn, written when it completes: a turn lands whole or not at all.
+                    durability="exit",
+                )
+
+            state = await asyncio.to_thread(run)
         return dict(state["answer"])
 
 

@@ -65,6 +65,18 @@ class ChatRequest(BaseModel):
         return v
 
 
+class Usage(BaseModel):
+    """What the turn's model calls cost (seed 001); absent when no model was called."""
+
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    estimated_cost: float = Field(description="USD, from the configured price table")
+    latency_ms: int = Field(description="time spent in model calls")
+    calls: int | None = Field(None, description="model requests made, retries included")
+
+
 class ChatResponse(BaseModel):
     """The seven contract fields in order; the rest are optional extras."""
 
@@ -96,6 +108,11 @@ class ChatResponse(BaseModel):
     trace_id: str | None = None
     tools_used: list[str] | None = None
     mode: str | None = Field(None, description="deterministic or llm")
+    usage: Usage | None = None
+    awaiting: dict[str, Any] | None = Field(
+        None, description="While a multi-step workflow (loan scoring) waits for input: what it needs next"
+    )
+    decision: dict[str, Any] | None = Field(None, description="A workflow's outcome: score, band, decision, score_id")
 
 
 class ErrorResponse(BaseModel):

@@ -157,9 +157,9 @@ def _money(t: str, cued: bool = False) -> list[_Money]:
     return [_Money(round(_value(m), 2), m.start(), m.end()) for m in _AMOUNT.finditer(t) if _is_money(t, m, cued)]
 
 
-def parse_amounts(text: str) -> list[float]:
-    """BDT amounts in text, in order of appearance."""
-    return [m.value for m in _money(_prep(text))]
+def parse_amounts(text: str, cued: bool = False) -> list[float]:
+    """BDT amounts in text, in order of appearance; `cued` when the question already asked for money."""
+    return [m.value for m in _money(_prep(text), cued)]
 
 
 # "I'm 16" is an age, "I'm 20 minutes away" and "I'm 5000 taka short" are not.

@@ -65,7 +65,7 @@ class PolicyBook:
             for r in data.get("rules", [])
         ]
         messages = {r.id: r.message for r in rules}
-        for key in ("out_of_scope", "policy", "missing_permission", "staff_tools_unavailable"):
+        for key in ("out_of_scope", "policy", "missing_permission"):
             messages[key] = data[key]["message"]
         hints = [(perm, _compile(p)) for perm, p in data["missing_permission"].get("hints", {}).items()]
         return cls(rules, messages, hints, float(data.get("refusal_confidence", 0.98)))

@@ -117,6 +117,13 @@ def render(report: Report, failures: int, gates: dict[str, float] | None) -> str
         if gates and k in gates:
             gate = f"   (gate {gates[k]:.2f}: {'ok' if v >= gates[k] else 'FAIL'})"
         lines.append(f"{k:<22}{v:>10.3f}{gate}" if isinstance(v, float) else f"{k:<22}{v:>10}")
+    lines += ["", f"{'category':<22}{'turns':>6}{'agent':>8}{'checks':>8}{'p95 ms':>8}"]
+    for cat in sorted({t.category for t in report.turns}):
+        ts = [t for t in report.turns if t.category == cat]
+        agent = _ratio(sum(t.predicted == t.expect["agent"] for t in ts), len(ts))
+        checks = _ratio(sum(not t.problems for t in ts), len(ts))
+        p95 = float(np.percentile([t.ms for t in ts], 95))
+        lines.append(f"{cat:<22}{len(ts):>6}{agent:>8.3f}{checks:>8.3f}{p95:>8.1f}")
     bad = [t for t in report.turns if t.problems]
     if bad and failures:
         lines += ["", f"failing turns ({len(bad)}, first {min(failures, len(bad))}):"]

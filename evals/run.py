@@ -13,15 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from prometheus_client import REGISTRY
 
 from bank_router.grounding import ungrounded
 from bank_router.services import Services, build_services
+from evals.fake_scripts import SCRIPTS
+from evals.llm_mode import llm_settings, llm_summary
 from evals.metrics import Report, Turn, render, save_confusion_png
 from graphs.context import Caller, Context
-from graphs.router import build_graph
+from graphs.router import AGENT_NODES, build_graph, turn_input
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 REPORTS = Path(__file__).resolve().parent / "reports"
@@ -81,17 +82,24 @@ async def run_case(graph: Any, services: Services, case: dict[str, Any]) -> list
     for turn in case["turns"]:
         said.append(turn["message"])
         t0 = time.perf_counter()
-        state = await graph.ainvoke(
-            {"messages": [HumanMessage(content=turn["message"])], "language": turn.get("language", "en")},
+        tool_data: list[str] = []
+        # Streamed by node, so the tool data an agent answered from can be checked as evidence too.
+        async for update in graph.astream(
+            turn_input(graph, config, turn["message"], turn.get("language", "en")),
             config=config,
             context=context,
-        )
+            stream_mode="updates",
+        ):
+            for node, values in update.items():
+                if node in AGENT_NODES and isinstance(values, dict):
+                    tool_data += (values.get("answer") or {}).get("evidence", [])
+        state = (await graph.aget_state(config)).values
         ms = (time.perf_counter() - t0) * 1000
         expect = turn.get("expect")
         if expect is None:
             continue
         ans, route = state["answer"], state["route"]
-        evidence = [*said] + [d.text for p in ans.get("sources", []) if (d := services.catalog.doc(p))]
+        evidence = [*said, *tool_data] + [d.text for p in ans.get("sources", []) if (d := services.catalog.doc(p))]
         predicted = route.get("intent", ans["agent"]) if case.get("score_intent") else ans["agent"]
         out.append(
             Turn(
@@ -128,9 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", action="append", default=[], help="test (held out) and/or train")
     ap.add_argument("--gate", action="store_true", help="exit 1 when the held-out split is under a threshold")
     ap.add_argument("--failures", type=int, default=15, help="how many failing turns to list")
+    ap.add_argument("--llm-script", choices=sorted(SCRIPTS), help="configure a model: the fake server, scripted")
+    ap.add_argument("--llm-phrasing", default="all", choices=("auto", "all", "off"), help="with --llm-script")
+    ap.add_argument("--llm-timeout", type=float, default=2.0, help="model budget per turn, with --llm-script")
     args = ap.parse_args(argv)
+    with llm_settings(args.llm_script, args.llm_phrasing, args.llm_timeout) as (settings, server):
+        return _run(args, build_services(settings), server)
+
+
+def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
     splits = args.split or ["test"]
-    services = build_services()
     REPORTS.mkdir(exist_ok=True)
     failed_gates: list[str] = []
     for split in splits:
@@ -138,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         report = asyncio.run(evaluate(split, services))
         print(render(report, args.failures, GATES if split == "test" else None))
         print(f"output guard replacements: {int(_replaced() - replaced_before)}")
+        if services.llm is not None:
+            print(llm_summary(server, report.turns))
         png = save_confusion_png(report, REPORTS / f"confusion_{split}.png")
         print(f"confusion matrix image: {png}\n")
         if split == "test":

@@ -32,9 +32,12 @@ class Rule:
 
 # Keyword groups, folded (lowercase, punctuation as spaces); Bangla matches word stems.
 _COLLECTION = r"\bcollections?\b|\brecovery\b|\bdefault cases?\b|কালেকশন|আদায়"
-_SCORE = r"\bscor(e|es|ing) (history|record|log)|\bscores\b|\bscore of\b|স্কোর"
+_SCORE = (
+    r"\bscor(e|es|ing) (history|record|log)|\bscores\b|\bscore of\b"
+    r"|স্কোরের ইতিহাস|স্কোর ইতিহাস|স্কোর হিস্ট্রি|স্কোরগুলো|(আগের|পূর্ববর্তী|পুরনো).{0,20}স্কোর"
+)
 _BLACKLIST = r"\bblack ?list(ed)?\b|\bban(ned)?\b|কালো তালিকা|ব্ল্যাকলিস্ট"
-_REPAY = r"\brepay(ment|ments|ed)?\b|\bpayments? (history|made)\b|\bpaid so far\b|পরিশোধ"
+_REPAY = r"\brepay(ment|ments|ed)?\b|\brepaid\b|\bpaid back\b|\bpayments? (history|made)\b|\bpaid so far\b|পরিশোধ"
 _INSTALL = r"\binstal(l)?ments?\b|\bschedule\b|\bemis?\b|কিস্তি"
 _BALANCE = r"\bbalance\b|\boutstanding\b|\bowe[sd]?\b|\bremaining\b|\bleft to pay\b|\bdue\b|বাকি|ব্যালেন্স|বকেয়া"
 _FAILED = r"\bfail(ed|ure|ures)?\b|\bdeclined\b|\bunsuccessful\b|ব্যর্থ"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -67,6 +67,21 @@ class Answer(TypedDict, total=False):
     evidence: list[str]  # texts other than sources that numbers may be grounded in
     fallback: str  # grounded template answer the output guard can fall back to
     pending: str | None  # the applicant fact the answer asked for
+    deterministic: Answer  # on a model-written answer: the template answer the output guard falls back to
+    usage: dict[str, Any]  # model usage of the turn (seed 001): provider, model, tokens, cost, latency
+    mode: str  # "llm" when a model output shaped the answer, else "deterministic"
+    awaiting: dict[str, Any]  # what a waiting workflow needs next (returned to the client)
+    decision: dict[str, Any]  # a workflow's outcome: score, band, decision, score_id
+
+
+class Workflow(TypedDict, total=False):
+    """A multi-step workflow waiting for input (loan scoring): what it knows and what it needs next."""
+
+    needs: str | None  # customer | product | amount; None when nothing is waiting
+    customer_id: int
+    product_id: int
+    amount: float
+    choices: list[list[Any]]  # [id, name] of the products offered, so a reply can name one
 
 
 class RouterState(TypedDict):
@@ -76,3 +91,4 @@ class RouterState(TypedDict):
     route: Route
     answer: Answer
     memory: dict[str, Any]  # carried across turns: last products, agent, facts, pending slot
+    workflow: NotRequired[Workflow | None]  # the loan scoring workflow, while it waits for input

@@ -12,9 +12,11 @@ from bank_router.classifier import OUT_OF_SCOPE, Prediction
 from bank_router.parsing import fold
 from bank_router.tools import TOOLS
 from graphs.context import Caller, Context
+from graphs.loan_scoring import cancels, waiting
 from graphs.servicing_rules import plan
 from graphs.state import Entities, Route, RouterState
 from nodes.entities import classifier_views, last_user_text
+from nodes.llm_intent import model_route, needs_model
 
 ANSWERING = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
 STAFF = ("servicing_graph", "loan_scoring_graph")
@@ -24,6 +26,7 @@ Next = Literal[
     "product_info_graph",
     "onboarding_graph",
     "servicing_graph",
+    "loan_scoring_graph",
     "policy_guard",
     "clarification_agent",
 ]
@@ -34,6 +37,9 @@ _OWN_DATA = re.compile(
     r"|\b(i|we) (still )?(owe|paid|have to pay)\b"
     r"|(আমার|গ্রাহক|কাস্টমার|গ্রাহকের|কাস্টমারের).{0,25}(ব্যালেন্স|লেনদেন|কিস্তি|বাকি|স্কোর|স্ট্যাটাস|কেটেছে|কেওয়াইসি)"
 )
+# Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
+STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent")
+WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
 RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -125,15 +131,33 @@ def _gate_staff(route: Route, caller: Caller, text: str, ents: Entities, runtime
             "reason": "missing_permission",
             "permission": missing[0],
         }
-    if route["agent"] == "servicing_graph":
-        return {**route, "permission": needed[0]}
-    # The loan scoring workflow lands separately; until then it is refused plainly.
-    return {
-        "agent": "policy_guard",
-        "confidence": policy.refusal_confidence,
-        "reason": "staff_tools_unavailable",
-        "permission": needed[0],
-    }
+    return {**route, "permission": needed[0]}
+
+
+def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Route:
+    """A staff member's record look-up that the classifier missed, as the servicing rules read it."""
+    if not caller.is_staff or route["agent"] == "servicing_graph":
+        return route
+    calls = plan(text, ents)
+    if not calls:
+        return route
+    if route["agent"] == "loan_scoring_graph":
+        # "What scores has customer 789 had?" reads the history; it does not start a new scoring.
+        if calls[0].tool == "get_loan_score_history":
+            return {"agent": "servicing_graph", "confidence": route["confidence"], "reason": "score history"}
+        return route
+    if any(ents.get(k) for k in ("products", "terms", "guides", "policies")):
+        return route  # about our published products, not platform records
+    if ents.get("ids") or route.get("reason") in STAFF_OVERRIDABLE:
+        return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.6), "reason": "staff look-up"}
+    return route
+
+
+def _workflow_reply(pred: Prediction, text: str, ents: Entities) -> bool:
+    """Whether a turn answers the waiting workflow, rather than asking something else in between."""
+    if pred.label == "loan_scoring_graph" or cancels(text) or len(text.split()) <= WORKFLOW_REPLY_WORDS:
+        return True
+    return pred.confidence < 0.6 or (pred.label not in STAFF and bool(ents.get("amount") or ents.get("ids")))
 
 
 def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
@@ -142,15 +166,27 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     lexical, semantic = classifier_views(text, svc.catalog)
     vector = svc.embedder.encode([semantic])[0]
     pred = svc.classifier.predict(lexical, vector)
-    route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
+    if waiting(state) and _workflow_reply(pred, text, state["entities"]):
+        route: Route = {"agent": "loan_scoring_graph", "confidence": 0.9, "reason": "workflow reply"}
+    else:
+        route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
+        route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
         hits = svc.index.search(vector, k=1)
         if hits and hits[0].score >= RETRIEVAL_ANSWERS:
             route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
+    ents = state["entities"]
+    if needs_model(route, ents):
+        # An unsure turn, or one whose agent lacks the product it needs; the pick is validated, never a refusal.
+        route, ents = model_route(route, pred, state, runtime)
     intent = route["agent"]
     if intent in STAFF:
-        route = _gate_staff(route, runtime.context.caller, text, state["entities"], runtime)
+        gated = _gate_staff(route, runtime.context.caller, text, ents, runtime)
+        if route.get("reason") == "model" and gated["agent"] == "policy_guard":
+            intent = "clarification_agent"
+            gated = {"agent": intent, "confidence": 0.4, "reason": "unsure"}
+        route = gated
     route.setdefault("label", pred.label)
     route["intent"] = intent
-    return Command(goto=route["agent"], update={"route": route})  # type: ignore[arg-type]
+    return Command(goto=route["agent"], update={"route": route, "entities": ents})  # type: ignore[arg-type]

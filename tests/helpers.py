@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from bank_router.services import Services
 from graphs.context import Caller, Context
-from graphs.router import build_graph
+from graphs.router import build_graph, turn_input
 
 
 class Chat:
@@ -25,7 +24,7 @@ class Chat:
     def say(self, text: str, language: str = "en") -> dict[str, Any]:
         self.state = asyncio.run(
             self.graph.ainvoke(
-                {"messages": [HumanMessage(content=text)], "language": language},
+                turn_input(self.graph, self.config, text, language),
                 config=self.config,
                 context=self.context,
             )

@@ -20,5 +20,9 @@ def test_graph_matches_snapshot() -> None:
 
 def test_every_answering_node_is_a_contract_agent() -> None:
     nodes = set(graph.get_graph().nodes) - {"__start__", "__end__"}
-    helpers = {"extract_entities", "input_guard", "classify_intent", "output_guard"}
+    helpers = {"extract_entities", "input_guard", "classify_intent", "output_guard", "await_reply"}
     assert nodes - helpers <= set(AGENTS)
+
+
+def test_every_contract_agent_is_a_node() -> None:
+    assert set(AGENTS) <= set(graph.get_graph().nodes)

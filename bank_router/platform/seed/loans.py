@@ -171,6 +171,8 @@ def loan(ctx: Context, customer: Row, product: Row, status: str, operator_id: in
         outstanding_principal=amount,
     )
     balance = amount
+    # Borrowers differ: most pay on time, some slip now and then, a few are habitually late.
+    habit = rng.choices(PAYMENT_HABITS, weights=PAYMENT_HABIT_WEIGHTS)[0]
     overdue_amount = Decimal(0)
     first_overdue: date | None = None
     for number, due_day in enumerate(due_dates, start=1):
@@ -179,7 +181,7 @@ def loan(ctx: Context, customer: Row, product: Row, status: str, operator_id: in
         state, paid_at = "due", None
         if number <= paid:
             state = "paid"
-            paid_at = moment_on(due_day + timedelta(days=rng.choice((-3, -1, 0, 0, 1, 2, 5))), rng)
+            paid_at = moment_on(due_day + timedelta(days=rng.choice(habit)), rng)
             paid_at = min(paid_at, REFERENCE - timedelta(hours=1))
             balance -= installment - interest
             ctx.add(
@@ -201,6 +203,15 @@ def loan(ctx: Context, customer: Row, product: Row, status: str, operator_id: in
     row["outstanding_principal"] = max(balance, Decimal(0)).quantize(CENT)
     if first_overdue is not None:
         collection_case(ctx, row, first_overdue, overdue_amount)
+
+
+# Days after the due date a repayment lands, by habit (punctual, occasionally late, habitually late).
+PAYMENT_HABITS = (
+    (-5, -3, -2, -1, -1, 0, 0, 0, 0, 0),
+    (-3, -1, 0, 0, 0, 0, 0, 0, 2, 6),
+    (-3, -1, 0, 0, 1, 2, 5),
+)
+PAYMENT_HABIT_WEIGHTS = (60, 30, 10)
 
 
 def collection_case(ctx: Context, loan: Row, first_overdue: date, overdue_amount: Decimal) -> None:
