@@ -10,10 +10,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Route
 
 from api import errors
+from api.mcp import PATH as MCP_PATH
+from api.mcp import McpEndpoint
 from api.middleware import TraceAndLimit
-from api.routes import chat, tools
+from api.realtime import realtime
+from api.routes import chat, stream, tools, webhooks, ws
 from api.runtime import open_runtime
 from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
@@ -24,6 +28,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    mcp = McpEndpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         opened = open_runtime(settings)
         app.state.runtime = await asyncio.to_thread(opened.__enter__)
         try:
-            yield
+            async with realtime(app, settings), mcp.running():
+                yield
         finally:
             opened.__exit__(None, None, None)
 
@@ -45,6 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(chat.router)
     app.include_router(tools.router)
+    app.include_router(stream.router)
+    app.include_router(ws.router)
+    app.include_router(webhooks.router)
+    # The same tools over MCP (streamable HTTP), for MCP clients such as IDEs and agent frameworks.
+    app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
@@ -55,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt = app.state.runtime
         return {
             "status": "ok",
-            "mode": "deterministic",
+            # The engine configured; each chat response says whether the model shaped that answer.
+            "mode": "llm" if rt.services.llm else "deterministic",
+            **({"llm": rt.services.llm.status()} if rt.services.llm else {}),
             "products": len(rt.services.catalog.products),
             "indexed_chunks": rt.services.index.count(),
         }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 
+from api.answers import response_body
 from api.deps import CallerDep
 from api.errors import trace_id_of
+from api.ratelimit import rate_limited
 from api.schemas import SCENARIOS, ChatRequest, ChatResponse, ErrorResponse
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -17,23 +19,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/chat", response_model=ChatResponse, responses=_ERRORS)
+@router.post("/chat", response_model=ChatResponse, responses=_ERRORS, dependencies=[Depends(rate_limited("chat"))])
 async def chat(
     body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],
     caller: CallerDep,
     request: Request,
 ) -> ChatResponse:
-    runtime = request.app.state.runtime
-    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller)
-    return ChatResponse(
-        message=ans["message"],
-        domain=ans.get("domain"),
-        vertical=ans.get("vertical"),
-        agent=ans["agent"],
-        sources=ans.get("sources", []),
-        confidence=ans["confidence"],
-        refusal=ans.get("refusal", False),
-        trace_id=trace_id_of(request),
-        tools_used=ans.get("tools_used") or None,
-        mode="deterministic",
-    )
+    ans = await request.app.state.runtime.turn(body.session_id, body.user_message, body.language, caller)
+    return ChatResponse.model_validate(response_body(ans, trace_id_of(request)))

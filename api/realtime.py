@@ -1,0 +1,47 @@
+"""What the app runs beside its routes for its lifetime: the rate limiter and the webhook dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from bank_router.platform.db import make_engine, platform_url
+from bank_router.ratelimit import make_limiter
+from bank_router.settings import Settings
+from bank_router.webhooks import RetryPolicy, WebhookDispatcher, WebhookRegistry
+
+log = structlog.get_logger(__name__)
+
+
+@asynccontextmanager
+async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """Start on the app's event loop (after the runtime is up); stop and flush on shutdown."""
+    limiter = make_limiter(settings)
+    engine = make_engine(platform_url(settings))
+    registry = WebhookRegistry(engine)
+    policy = RetryPolicy(
+        attempts=settings.webhook_max_attempts,
+        base_delay=settings.webhook_backoff_seconds,
+        timeout=settings.webhook_timeout_seconds,
+    )
+    dispatcher: WebhookDispatcher | None = None
+    if await asyncio.to_thread(registry.ready):
+        dispatcher = WebhookDispatcher(registry, policy)
+        dispatcher.start(app.state.runtime.services.events)
+    else:
+        # An unmigrated database: the rest of the API works; the webhook routes answer 503.
+        log.warning("webhooks_disabled", reason="table missing: run the migrations")
+    app.state.limiter = limiter
+    app.state.webhooks = registry if dispatcher else None
+    app.state.webhook_dispatcher = dispatcher
+    try:
+        yield
+    finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
+        await limiter.close()
+        engine.dispose()

@@ -1,0 +1,78 @@
+"""POST /api/chat/stream: one turn as Server-Sent Events (seed 001): token…, usage, done | error."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Body, Depends, Request
+from sse_starlette import EventSourceResponse, JSONServerSentEvent
+
+from api.answers import chunks, in_background, response_body, usage_of
+from api.deps import CallerDep
+from api.errors import AppError, trace_id_of
+from api.ratelimit import rate_limited
+from api.schemas import SCENARIOS, ChatRequest, ErrorResponse
+from graphs.context import Caller
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/api", tags=["chat"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 429)}
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "text/event-stream: `token` {text}… then `usage`, then `done` (the ChatResponse plus "
+        "conversation_id and finish_reason); or `error` {error_code, message, trace_id}.",
+        "content": {"text/event-stream": {}},
+    },
+    **_ERRORS,
+}
+
+
+async def _run_turn(runtime: Any, body: ChatRequest, caller: Caller) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller)
+    return ans, (time.perf_counter() - started) * 1000
+
+
+async def _events(
+    turn: asyncio.Task[tuple[dict[str, Any], float]], trace_id: str
+) -> AsyncIterator[JSONServerSentEvent]:
+    try:
+        # Shielded: if the client goes away, this generator is cancelled but the turn still completes and is stored.
+        ans, latency_ms = await asyncio.shield(turn)
+    except AppError as exc:
+        yield JSONServerSentEvent({"error_code": exc.code, "message": exc.message, "trace_id": trace_id}, event="error")
+        return
+    except Exception as exc:
+        log.error("stream_turn_failed", error_type=type(exc).__name__, trace_id=trace_id)
+        err = {"error_code": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "trace_id": trace_id}
+        yield JSONServerSentEvent(err, event="error")
+        return
+    # The turn is complete, output guard included, before its first token leaves.
+    for piece in chunks(ans["message"]):
+        yield JSONServerSentEvent({"text": piece}, event="token")
+    usage = usage_of(ans, latency_ms)
+    yield JSONServerSentEvent(usage, event="usage")
+    done = response_body(ans, trace_id)
+    done["finish_reason"] = "stop"
+    yield JSONServerSentEvent(done, event="done")
+
+
+@router.post(
+    "/chat/stream",
+    response_class=EventSourceResponse,
+    responses=_STREAM_DOC,
+    dependencies=[Depends(rate_limited("chat"))],
+)
+async def chat_stream(
+    body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],
+    caller: CallerDep,
+    request: Request,
+) -> EventSourceResponse:
+    """The same turn as POST /api/chat, streamed; validation and auth errors are plain JSON errors."""
+    turn = in_background(_run_turn(request.app.state.runtime, body, caller))
+    return EventSourceResponse(_events(turn, trace_id_of(request)), ping=15)
