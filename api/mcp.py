@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.deps import caller_from_token
 from api.errors import AppError, error_response, trace_id_of
+from api.ratelimit import caller_key, enforce
 from bank_router.tools import TOOLS, Tool, ToolArgumentError, ToolDeps, ToolError, ToolForbidden, ToolNotFound, execute
 from graphs.context import Caller
 
@@ -69,6 +70,14 @@ async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallTool
     if request is None or not isinstance(caller, Caller):
         raise MCPError(types.INVALID_REQUEST, "A staff token is required: 'Authorization: Bearer <token>'.")
     deps: ToolDeps = request.app.state.runtime.services.tools
+    try:
+        # The same budget as POST /api/tools/{name}/execute: an MCP client is one more way to run tools.
+        await enforce(getattr(request.app.state, "limiter", None), "tools", caller_key(caller, None, None))
+    except AppError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        error = {"error_code": exc.code, "message": exc.message, **details}
+        text = json.dumps(error, ensure_ascii=False)
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
     try:
         # Tools run blocking SQL or HTTP: keep them off the event loop.
         result = await anyio.to_thread.run_sync(execute, params.name, params.arguments or {}, caller, deps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -336,3 +337,24 @@ def test_webhooks_are_registered_per_tenant_and_delivered_signed(rt_url: str, re
     httpx.post(f"{rt_url}/api/tools/get_customer_kyc/execute", json={"parameters": {"identity_id": 123}}, headers=staff)
     time.sleep(0.5)
     assert receiver["attempts"] == 3
+
+
+def test_mcp_tool_calls_share_the_tool_execution_limit(rt_url: str) -> None:
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"Authorization": f"Bearer {staff_token('customer:read', tenant='other')}"}
+
+    async def go() -> list[Any]:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            streamable_http_client(f"{rt_url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return [await session.call_tool("get_blacklist_status", {"customer_id": 1}) for _ in range(4)]
+
+    codes = [json.loads(r.content[0].text).get("error_code") if r.is_error else None for r in asyncio.run(go())]
+    # The first three run (a record or not_found, by tenant); the fourth is over the 3/hour test limit.
+    assert "RATE_LIMITED" not in codes[:3] and codes[3] == "RATE_LIMITED"
