@@ -42,8 +42,11 @@ format: setup
 evals: setup ## scored report on the held-out split (and the training split)
 	$(PY) -m evals.run --split test --split train --gate
 
-bench: setup
+bench: setup ## every benchmark: turns, HTTP, tools, SSE streams, the router against seed 000's single agent
 	$(PY) -m evals.bench
+	$(PY) -m evals.bench_tools
+	$(PY) -m evals.bench_stream
+	$(PY) -m evals.bench_llm
 
 studio: setup ## LangGraph Studio against the router graph, offline
 	$(VENV)/bin/langgraph dev --no-browser --allow-blocking --port 2025
