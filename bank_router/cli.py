@@ -64,6 +64,28 @@ def ask(message: str, language: str = "en") -> None:
 
 
 @app.command()
+def purge(
+    older_than: str = typer.Option(..., "--older-than", help="idle age: 30d, 12h, 90m, 2w"),
+) -> None:
+    """Delete conversations idle for longer than an age, with their messages, feedback and graph checkpoints."""
+    from bank_router.settings import get_settings
+    from bank_router.store.backend import open_backend
+    from bank_router.store.retention import parse_age
+    from bank_router.store.retention import purge as purge_store
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--older-than") from None
+    with open_backend(get_settings()) as backend:
+        report = purge_store(backend.store, age, backend.checkpointer.delete_thread)
+    console.print(
+        f"purged conversations={report.conversations} messages={report.messages} feedback={report.feedback} "
+        f"checkpoint_threads={report.threads} (idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+@app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and web page with uvicorn."""
     import uvicorn

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(5, ge=1, le=20, description="deliveries tried per event and registration")
     webhook_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay; doubles on each retry")
     webhook_timeout_seconds: float = Field(5.0, gt=0)
+    session_lock_timeout: float = Field(
+        120.0, gt=0, description="seconds a turn waits for its session's previous turn, then 409 SESSION_BUSY"
+    )
     require_ai_agent: bool = Field(False, description="every chat call needs a staff token with ai_agent (seed 000)")
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")

@@ -1,4 +1,4 @@
-"""Alembic environment: the platform models' metadata, the URL from bank_router settings or `-x url=`."""
+"""Alembic environment: platform, conversation and webhook metadata; the URL from settings or `-x url=`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from sqlalchemy import Connection
 from bank_router.platform.db import make_engine, normalize_url, platform_url
 from bank_router.platform.models import Base
 from bank_router.settings import get_settings
+from bank_router.store.models import StoreBase
+from bank_router.webhooks.registry import WebhookBase
 
 config = context.config
-target_metadata = Base.metadata
+# Every table the migrations create, so autogenerate and the schema test see them all.
+target_metadata = [Base.metadata, StoreBase.metadata, WebhookBase.metadata]
 
 # Programmatic callers (ensure_seeded, tests) configure logging themselves.
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from bank_router.platform.models import (
@@ -75,10 +75,20 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# PostgreSQL advisory lock: workers starting together migrate and seed one at a time.
+MIGRATION_LOCK = 0x62616E6B5F6D6967
+
+
+def _one_at_a_time(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the platform schema to the newest migration."""
     config = alembic_config()
     with engine.begin() as connection:
+        _one_at_a_time(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -96,6 +106,7 @@ def ensure_seeded(engine: Engine, tenants: Iterable[str] = ("demo", "other")) ->
     """Migrate to head, then seed every tenant if there are no customers yet; True when it seeded."""
     upgrade(engine)
     with Session(engine) as session, session.begin():
+        _one_at_a_time(session.connection())
         if session.scalar(select(func.count()).select_from(Customer)):
             return False
         for tenant in tenants:

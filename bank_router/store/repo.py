@@ -1,0 +1,193 @@
+"""ConversationStore: conversations, messages, feedback and usage, always read through their owner."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bank_router.store.engine import WRITE
+from bank_router.store.models import Conversation, Feedback, Message, UsageLog
+from bank_router.store.owner import Owner
+from bank_router.store.records import (
+    PurgeResult,
+    StoredTurn,
+    TurnRecord,
+    message_dict,
+    summary,
+)
+from bank_router.store.turns import new_id, write_turn
+from bank_router.store.usage import usage_totals
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+class ConversationStore:
+    """Blocking SQL: async callers use a worker thread. Every read is filtered by its owner."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], float] = time.time,
+        forget_thread: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        # Deleting a conversation also drops its session's graph memory (the checkpoint thread).
+        self.forget_thread = forget_thread
+        self._writer = engine.execution_options(**WRITE)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC).replace(tzinfo=None)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction; a unique-key race (another worker inserted first) retries once."""
+        for attempt in (1, 2):
+            try:
+                with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                    return work(session)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _owned(owner: Owner) -> ColumnElement[bool]:
+        if owner.is_staff:
+            return Conversation.owner_key == owner.key
+        return and_(Conversation.owner_key == owner.key, Conversation.session_id == (owner.session_id or ""))
+
+    # -- conversations -------------------------------------------------------------------------------------
+
+    def list(self, owner: Owner, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        """(total, one page newest first) of the owner's conversations."""
+        with self._read() as s:
+            total = s.scalar(select(func.count()).select_from(Conversation).where(self._owned(owner))) or 0
+            rows = s.scalars(
+                select(Conversation)
+                .where(self._owned(owner))
+                .order_by(Conversation.updated_at.desc(), Conversation.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return total, [summary(c) for c in rows]
+
+    def get(self, owner: Owner, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation with its messages in order, or None when it is not the owner's (or absent)."""
+        with self._read() as s:
+            conv = s.scalar(select(Conversation).where(Conversation.id == conversation_id, self._owned(owner)))
+            if conv is None:
+                return None
+            messages = s.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.seq)).all()
+        return {**summary(conv), "messages": [message_dict(m) for m in messages]}
+
+    def delete(self, owner: Owner, conversation_id: str) -> bool:
+        """Delete the owner's conversation with its messages and feedback; False when it is not theirs."""
+
+        def work(s: Session) -> tuple[str, bool] | None:
+            conv = s.scalar(select(Conversation).where(Conversation.id == conversation_id, self._owned(owner)))
+            if conv is None:
+                return None
+            s.execute(delete(Conversation).where(Conversation.id == conv.id))
+            shared = s.scalar(select(func.count()).where(Conversation.session_id == conv.session_id))
+            return conv.session_id, not shared
+
+        done = self._write(work)
+        if done is None:
+            return False
+        session_id, orphaned = done
+        if orphaned and self.forget_thread is not None:
+            try:
+                self.forget_thread(session_id)
+            except Exception as exc:
+                log.warning("checkpoint_thread_not_deleted", error_type=type(exc).__name__)
+        return True
+
+    # -- turns -----------------------------------------------------------------------------------------------
+
+    def record_turn(self, turn: TurnRecord) -> StoredTurn:
+        """Store the question and its answer (if any) in one transaction; the first turn creates the conversation."""
+        asked = datetime.fromtimestamp(turn.asked_at, UTC).replace(tzinfo=None)
+        return self._write(lambda s: write_turn(s, turn, asked, max(self._now(), asked)))
+
+    # -- feedback and usage ----------------------------------------------------------------------------------
+
+    def feedback(self, owner: Owner, message_id: str, rating: int, comment: str | None) -> dict[str, Any] | None:
+        """Rate one of the owner's answers (a new rating replaces the old); None when it is not theirs."""
+
+        def work(s: Session) -> dict[str, Any] | None:
+            found = s.scalar(
+                select(Message.id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Message.id == message_id, Message.role == "assistant", self._owned(owner))
+            )
+            if found is None:
+                return None
+            now = self._now()
+            row = s.scalar(select(Feedback).where(Feedback.message_id == message_id))
+            if row is None:
+                row = Feedback(id=new_id("fb"), message_id=message_id, owner_key=owner.key, created_at=now)
+                s.add(row)
+            row.rating, row.comment, row.updated_at = rating, comment, now
+            return {"id": row.id, "message_id": message_id, "rating": rating, "feedback": comment}
+
+        return self._write(work)
+
+    def usage(self, owner: Owner | None, tenant: str | None, since: date, until: date) -> dict[str, Any]:
+        """Totals by provider, model, agent and day: the owner's turns, or (owner None) a tenant's staff turns."""
+        if owner is not None:
+            scope = [UsageLog.owner_key == owner.key]
+            if not owner.is_staff:
+                scope.append(UsageLog.session_id == (owner.session_id or ""))
+        else:
+            scope = [UsageLog.tenant == (tenant or "")]
+        with self._read() as s:
+            return usage_totals(s, scope, since, until)
+
+    # -- retention -------------------------------------------------------------------------------------------
+
+    def purge(self, before: datetime) -> PurgeResult:
+        """Delete every conversation last active before `before` (naive UTC), with its messages and feedback."""
+
+        def work(s: Session) -> PurgeResult:
+            old = s.execute(select(Conversation.id, Conversation.session_id).where(Conversation.updated_at < before))
+            rows = old.all()
+            ids = [r.id for r in rows]
+            messages = feedback = 0
+            for chunk in _chunks(ids, 500):
+                messages += s.scalar(select(func.count()).where(Message.conversation_id.in_(chunk))) or 0
+                feedback += (
+                    s.scalar(
+                        select(func.count())
+                        .select_from(Feedback)
+                        .join(Message, Message.id == Feedback.message_id)
+                        .where(Message.conversation_id.in_(chunk))
+                    )
+                    or 0
+                )
+                s.execute(delete(Conversation).where(Conversation.id.in_(chunk)))
+            sessions = {r.session_id for r in rows}
+            kept: set[str] = set()
+            for chunk in _chunks(sorted(sessions), 500):
+                kept.update(s.scalars(select(Conversation.session_id).where(Conversation.session_id.in_(chunk))))
+            return PurgeResult(len(ids), messages, feedback, frozenset(sessions - kept))
+
+        return self._write(work)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
