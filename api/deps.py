@@ -1,4 +1,4 @@
-"""Typed dependencies: the caller (from a staff JWT, or anonymous) and the runtime."""
+"""Typed dependencies: the caller (from a staff JWT, or anonymous), the owner of conversations, the runtime."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import time
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 
 from api.errors import AppError
+from bank_router.store import Owner, owner_of
 from graphs.context import Caller
 
 
@@ -48,3 +49,27 @@ def get_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def owner_for(caller: Caller, session_id: str | None) -> Owner:
+    """Staff own by (tenant, sub); an anonymous caller must name its session (its only proof of ownership)."""
+    if not caller.is_staff and not session_id:
+        raise AppError(
+            401, "UNAUTHORIZED", "Send a staff token, or your session id (X-Session-Id header or ?session_id=)."
+        )
+    return owner_of(caller, session_id)
+
+
+def get_owner(
+    caller: CallerDep,
+    session_id: Annotated[
+        str | None, Query(min_length=1, max_length=128, description="Anonymous callers: your session id")
+    ] = None,
+    x_session_id: Annotated[
+        str | None, Header(max_length=128, description="Anonymous callers: your session id")
+    ] = None,
+) -> Owner:
+    return owner_for(caller, x_session_id or session_id)
+
+
+OwnerDep = Annotated[Owner, Depends(get_owner)]

@@ -17,7 +17,7 @@ from api.mcp import PATH as MCP_PATH
 from api.mcp import McpEndpoint
 from api.middleware import TraceAndLimit
 from api.realtime import realtime
-from api.routes import chat, stream, tools, webhooks, ws
+from api.routes import chat, conversations, stream, tools, webhooks, ws
 from api.runtime import open_runtime
 from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with realtime(app, settings), mcp.running():
                 yield
+                # Turns whose clients left still finish and are stored before the store closes.
+                if drain := getattr(app.state.runtime, "drain", None):
+                    await drain()
         finally:
             opened.__exit__(None, None, None)
 
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(chat.router)
+    app.include_router(conversations.router)
     app.include_router(tools.router)
     app.include_router(stream.router)
     app.include_router(ws.router)

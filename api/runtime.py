@@ -1,21 +1,30 @@
-"""What the API holds for its lifetime: services, the compiled graph, per-session locks."""
+"""What the API holds for its lifetime: services, the compiled graph, the conversation store, session locks."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
+import structlog
+from prometheus_client import Counter
 
+from api.errors import AppError
+from bank_router.events import CONVERSATION_STARTED
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings
+from bank_router.store import ConversationStore, TurnRecord, owner_of
+from bank_router.store.backend import open_backend
+from bank_router.store.locks import SessionBusy, SessionLocks
 from graphs.context import Caller, Context
 from graphs.router import build_graph, turn_input
+
+log = structlog.get_logger(__name__)
+NOT_STORED = Counter("bank_router_turns_not_stored_total", "Answered turns the conversation store failed to record")
 
 
 @dataclass
@@ -23,7 +32,11 @@ class Runtime:
     settings: Settings
     services: Services
     graph: Any
+    store: ConversationStore
+    # Across workers (PostgreSQL advisory lock, or a lock file beside SQLite); None: this process only.
+    session_locks: SessionLocks | None = None
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
+    _running: set[asyncio.Task[dict[str, Any]]] = field(default_factory=set)
 
     def lock(self, session_id: str) -> asyncio.Lock:
         """Turns of one session run one at a time, so its history never forks."""
@@ -33,39 +46,110 @@ class Runtime:
             self._locks[session_id] = lock
         return lock
 
-    async def turn(self, session_id: str, text: str, language: str, caller: Caller) -> dict[str, Any]:
-        async with self.lock(session_id):
-            # A turn is CPU work plus local SQLite: it runs whole in a worker thread (the model
+    async def turn(
+        self, session_id: str, text: str, language: str, caller: Caller, channel: str = "web"
+    ) -> dict[str, Any]:
+        """The turn's answer dict, plus `conversation_id` and `message_id` (None if the store failed)."""
+        # Its own task, shielded: a caller that goes away (client disconnect) neither cancels the turn
+        # nor frees the session before the turn is stored.
+        task = asyncio.get_running_loop().create_task(self._locked_turn(session_id, text, language, caller, channel))
+        self._running.add(task)
+        task.add_done_callback(self._settled)
+        return await asyncio.shield(task)
+
+    def _settled(self, task: asyncio.Task[dict[str, Any]]) -> None:
+        self._running.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: one whose caller left is not reported as never retrieved
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Let running turns finish (and be stored) before the process closes the store."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+
+    async def _locked_turn(
+        self, session_id: str, text: str, language: str, caller: Caller, channel: str
+    ) -> dict[str, Any]:
+        lock = self.lock(session_id)
+        try:
+            async with asyncio.timeout(self.settings.session_lock_timeout):
+                await lock.acquire()
+        except TimeoutError:
+            raise _busy() from None
+        try:
+            # A turn is CPU work plus local SQL: it runs whole in a worker thread (the model
             # releases the GIL), which costs less than hopping between the loop and threads per node.
-            config: dict[str, Any] = {"configurable": {"thread_id": session_id}}
+            return await asyncio.to_thread(self._run, session_id, text, language, caller, channel)
+        finally:
+            lock.release()
 
-            def run() -> Any:
-                # A waiting workflow (interrupt) is resumed by the turn; otherwise a new turn starts.
-                return self.graph.invoke(
-                    turn_input(self.graph, config, text, language),
-                    config=config,
-                    context=Context(caller=caller, services=self.services),
-                    # One checkpoint per turn, written when it completes: a turn lands whole or not at all.
-                    durability="exit",
-                )
+    def _held(self, session_id: str) -> AbstractContextManager[None]:
+        if self.session_locks is None:
+            return nullcontext()
+        return self.session_locks.hold(session_id, self.settings.session_lock_timeout)
 
-            state = await asyncio.to_thread(run)
-        return dict(state["answer"])
+    def _run(self, session_id: str, text: str, language: str, caller: Caller, channel: str) -> dict[str, Any]:
+        config: dict[str, Any] = {"configurable": {"thread_id": session_id}}
+        try:
+            with self._held(session_id):
+                asked_at, started = self.services.clock(), time.perf_counter()
+                try:
+                    # A waiting workflow (interrupt) is resumed by the turn; otherwise a new turn starts.
+                    state = self.graph.invoke(
+                        turn_input(self.graph, config, text, language),
+                        config=config,
+                        context=Context(caller=caller, services=self.services),
+                        # One checkpoint per turn, written when it ends; on an error LangGraph still
+                        # saves the turn's input, so the session remembers the question.
+                        durability="exit",
+                    )
+                except Exception:
+                    # The store keeps what the graph kept: the question, without an answer.
+                    self._record(session_id, text, None, caller, channel, asked_at, 0)
+                    raise
+                ans = dict(state["answer"])
+                latency_ms = round((time.perf_counter() - started) * 1000)
+                # Still under the session lock, so the stored order is the order the graph saw.
+                self._record(session_id, text, ans, caller, channel, asked_at, latency_ms)
+        except SessionBusy:
+            raise _busy() from None
+        return ans
+
+    def _record(
+        self, session: str, text: str, ans: dict[str, Any] | None, caller: Caller, channel: str, asked: float, ms: int
+    ) -> None:
+        """Store the question and its answer in one transaction once the graph has ended (a failed graph:
+        the question alone). A store failure is logged and counted; the answer still goes out, without ids."""
+        if ans is not None:
+            ans.update(conversation_id=None, message_id=None)
+        owner = owner_of(caller, session)
+        record = TurnRecord(
+            owner=owner, session_id=session, channel=channel, question=text, answer=ans, asked_at=asked, latency_ms=ms
+        )
+        try:
+            stored = self.store.record_turn(record)
+        except Exception as exc:
+            NOT_STORED.inc()
+            log.error("turn_not_stored", error_type=type(exc).__name__)
+            return
+        if ans is not None:
+            ans.update(conversation_id=stored.conversation_id, message_id=stored.message_id)
+        if stored.started:
+            data = {"conversation_id": stored.conversation_id, "channel": channel}
+            self.services.events.publish(
+                CONVERSATION_STARTED, data, tenant=caller.tenant, sub=caller.sub, session_id=session
+            )
+
+
+def _busy() -> AppError:
+    return AppError(409, "SESSION_BUSY", "Another turn of this session is still running; retry shortly.")
 
 
 @contextmanager
 def open_runtime(settings: Settings) -> Iterator[Runtime]:
-    """Services, the SQLite checkpointer under DATA_DIR and the compiled graph, for one process."""
+    """Services, then the store, checkpointer and session locks on one backend, and the compiled graph."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(settings)
-    conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
-    try:
-        saver = SqliteSaver(conn)
-        saver.setup()
-        # WAL with synchronous=NORMAL: a process crash loses no commit, and a commit does not
-        # wait for the disk (SQLite's recommended setting for WAL).
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        yield Runtime(settings, services, build_graph(checkpointer=saver))
-    finally:
-        conn.close()
+    with open_backend(settings, clock=services.clock) as backend:
+        graph = build_graph(checkpointer=backend.checkpointer)
+        yield Runtime(settings, services, graph, backend.store, backend.session_locks)

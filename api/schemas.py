@@ -113,6 +113,8 @@ class ChatResponse(BaseModel):
         None, description="While a multi-step workflow (loan scoring) waits for input: what it needs next"
     )
     decision: dict[str, Any] | None = Field(None, description="A workflow's outcome: score, band, decision, score_id")
+    conversation_id: str | None = Field(None, description="The stored conversation (GET /api/conversations/{id})")
+    message_id: str | None = Field(None, description="The stored answer; rate it with POST /api/feedback")
 
 
 class ErrorResponse(BaseModel):

@@ -25,5 +25,6 @@ async def chat(
     caller: CallerDep,
     request: Request,
 ) -> ChatResponse:
-    ans = await request.app.state.runtime.turn(body.session_id, body.user_message, body.language, caller)
+    runtime = request.app.state.runtime
+    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
     return ChatResponse.model_validate(response_body(ans, trace_id_of(request)))

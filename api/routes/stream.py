@@ -34,7 +34,7 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 
 async def _run_turn(runtime: Any, body: ChatRequest, caller: Caller) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
-    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller)
+    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
     return ans, (time.perf_counter() - started) * 1000
 
 

@@ -117,7 +117,7 @@ class Connection:
         try:
             # Its own task: a socket that closes mid-turn does not cancel it, so the turn is still stored.
             ans = await asyncio.shield(
-                in_background(self.runtime.turn(session_id, msg.message, msg.language, self.caller))
+                in_background(self.runtime.turn(session_id, msg.message, msg.language, self.caller, channel="ws"))
             )
         finally:
             self.turns.discard(tag)

@@ -16,7 +16,7 @@ from bank_router.settings import Settings
 class _Broken:
     settings = Settings()
 
-    async def turn(self, *_: Any) -> dict[str, Any]:
+    async def turn(self, *_: Any, **__: Any) -> dict[str, Any]:
         raise RuntimeError("secret internals: /etc/passwd")
 
 
@@ -53,7 +53,7 @@ class _Echo:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def turn(self, session_id: str, text: str, language: str, caller: Any) -> dict[str, Any]:
+    async def turn(self, session_id: str, text: str, language: str, caller: Any, **_: Any) -> dict[str, Any]:
         return {
             "message": f"hi {caller.sub}",
             "domain": None,

@@ -1,0 +1,121 @@
+"""Stored conversations, feedback on answers, and usage: always the caller's own (404 otherwise, never 403).
+
+Staff are identified by their token's (tenant, sub); an anonymous customer by the session id it chats
+with, sent as the `X-Session-Id` header (preferred: headers stay out of access logs) or `?session_id=`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy.exc import OperationalError
+
+from api.conversation_schemas import (
+    ConversationDetail,
+    ConversationList,
+    FeedbackRequest,
+    FeedbackResponse,
+    UsageReport,
+)
+from api.deps import CallerDep, OwnerDep, owner_for
+from api.errors import AppError
+from api.ratelimit import rate_limited
+from api.schemas import ErrorResponse
+from bank_router.store import ConversationStore
+
+T = TypeVar("T")
+router = APIRouter(prefix="/api", tags=["conversations"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 404, 422, 429, 503)}
+_LISTED = [Depends(rate_limited("conversations"))]
+MAX_USAGE_DAYS = 366
+
+
+async def _call(request: Request, fn: Callable[[ConversationStore], T]) -> T:
+    """Run blocking store work off the event loop; a store that is down is a 503, not a 500."""
+    store: ConversationStore | None = getattr(request.app.state.runtime, "store", None)
+    if store is None:
+        raise AppError(503, "SERVICE_UNAVAILABLE", "The conversation store is not available.")
+    try:
+        return await asyncio.to_thread(fn, store)
+    except OperationalError as exc:
+        raise AppError(503, "SERVICE_UNAVAILABLE", "The conversation store is not available.") from exc
+
+
+def _not_found() -> AppError:
+    return AppError(404, "NOT_FOUND", "Conversation not found.")
+
+
+@router.get("/conversations", response_model=ConversationList, responses=_ERRORS, dependencies=_LISTED)
+async def list_conversations(
+    request: Request,
+    owner: OwnerDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The caller's conversations, most recently active first."""
+    total, items = await _call(request, lambda s: s.list(owner, limit, offset))
+    return {"data": items, "meta": {"total": total, "limit": limit, "offset": offset}}
+
+
+@router.get(
+    "/conversations/{conversation_id}", response_model=ConversationDetail, responses=_ERRORS, dependencies=_LISTED
+)
+async def get_conversation(request: Request, owner: OwnerDep, conversation_id: str) -> dict[str, Any]:
+    """One of the caller's conversations with its messages in order."""
+    found = await _call(request, lambda s: s.get(owner, conversation_id))
+    if found is None:
+        raise _not_found()
+    return found
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204, responses=_ERRORS)
+async def delete_conversation(request: Request, owner: OwnerDep, conversation_id: str) -> Response:
+    """Delete one of the caller's conversations: messages, feedback and the session's graph memory."""
+    if not await _call(request, lambda s: s.delete(owner, conversation_id)):
+        raise _not_found()
+    return Response(status_code=204)
+
+
+@router.post("/feedback", response_model=FeedbackResponse, responses=_ERRORS)
+async def submit_feedback(
+    request: Request,
+    body: FeedbackRequest,
+    caller: CallerDep,
+    x_session_id: Annotated[str | None, Header(max_length=128)] = None,
+) -> dict[str, Any]:
+    """Rate one of the caller's answers (1–5, optional comment); rating it again replaces the rating."""
+    owner = owner_for(caller, x_session_id or body.session_id or request.query_params.get("session_id"))
+    saved = await _call(request, lambda s: s.feedback(owner, body.message_id, body.rating, body.feedback))
+    if saved is None:
+        raise AppError(404, "NOT_FOUND", "Message not found.")
+    return {"success": True, "message": "Feedback recorded successfully", **saved}
+
+
+@router.get("/usage", response_model=UsageReport, responses={**_ERRORS, 403: {"model": ErrorResponse}})
+async def usage(
+    request: Request,
+    owner: OwnerDep,
+    caller: CallerDep,
+    scope: Annotated[Literal["own", "tenant"], Query(description="tenant: all staff of your tenant")] = "own",
+    from_: Annotated[date | None, Query(alias="from", description="first UTC day (default: 29 days before to)")] = None,
+    to: Annotated[date | None, Query(description="last UTC day (default: today)")] = None,
+) -> dict[str, Any]:
+    """Requests, tokens, cost and latency by provider, model, agent and day: your own turns, or with
+    `scope=tenant` (staff with `insights:read`) every staff turn of your tenant."""
+    if scope == "tenant" and not caller.can("insights:read"):
+        raise AppError(403, "FORBIDDEN", "The permissions 'ai_agent' and 'insights:read' are needed for tenant usage.")
+    runtime = request.app.state.runtime
+    last = to or datetime.fromtimestamp(runtime.services.clock(), UTC).date()
+    first = from_ or last - timedelta(days=29)
+    if first > last or (last - first).days >= MAX_USAGE_DAYS:
+        raise AppError(422, "VALIDATION_ERROR", f"'from' must be on or before 'to', at most {MAX_USAGE_DAYS} days.")
+    if scope == "tenant":
+        report = await _call(request, lambda s: s.usage(None, caller.tenant, first, last))
+    else:
+        report = await _call(request, lambda s: s.usage(owner, None, first, last))
+    return {"scope": scope, **report}
