@@ -46,6 +46,7 @@ bench: setup ## every benchmark: turns, HTTP, tools, SSE streams, the router aga
 	$(PY) -m evals.bench
 	$(PY) -m evals.bench_tools
 	$(PY) -m evals.bench_stream
+	$(PY) -m evals.bench_store
 	$(PY) -m evals.bench_llm
 
 studio: setup ## LangGraph Studio against the router graph, offline
