@@ -18,7 +18,6 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from api.deps import mint_token
-from bank_router.settings import ROOT
 from bank_router.webhooks import verify
 from tests.integration.conftest import free_port, serve, server_env
 
@@ -303,10 +302,6 @@ def wait_for(predicate: Any, timeout: float = 15) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.skipif(
-    not (ROOT / "migrations" / "versions" / "0003_webhooks.py").exists(),
-    reason="migration 0003_webhooks waits in migrations/pending/ for 0002_conversations",
-)
 def test_webhooks_are_registered_per_tenant_and_delivered_signed(rt_url: str, receiver: dict[str, Any]) -> None:
     staff = {"Authorization": f"Bearer {staff_token('customer:read')}"}
     other = {"Authorization": f"Bearer {staff_token(tenant='other')}"}
