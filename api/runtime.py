@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import os
 import time
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +39,9 @@ class Runtime:
     store: ConversationStore
     # Across workers (PostgreSQL advisory lock, or a lock file beside SQLite); None: this process only.
     session_locks: SessionLocks | None = None
+    # Turns run here, not in asyncio's shared pool: few threads for CPU-bound offline turns leave the
+    # event loop enough of the GIL to accept and feed thousands of open streams.
+    executor: ThreadPoolExecutor | None = None
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
     _running: set[asyncio.Task[dict[str, Any]]] = field(default_factory=set)
 
@@ -79,7 +86,10 @@ class Runtime:
         try:
             # A turn is CPU work plus local SQL: it runs whole in a worker thread (the model
             # releases the GIL), which costs less than hopping between the loop and threads per node.
-            return await asyncio.to_thread(self._run, session_id, text, language, caller, channel)
+            # The caller's context goes along (as asyncio.to_thread does): events published in the turn name it.
+            run = functools.partial(self._run, session_id, text, language, caller, channel)
+            context = contextvars.copy_context()
+            return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, run)
         finally:
             lock.release()
 
@@ -141,6 +151,15 @@ class Runtime:
             )
 
 
+def turn_threads(settings: Settings) -> int:
+    """An offline turn is CPU work: one thread per CPU. A model call waits on the network: 32 threads."""
+    if settings.turn_threads:
+        return settings.turn_threads
+    if settings.openai_api_key is not None:
+        return 32
+    return max(2, os.cpu_count() or 2)
+
+
 def _busy() -> AppError:
     return AppError(409, "SESSION_BUSY", "Another turn of this session is still running; retry shortly.")
 
@@ -152,4 +171,8 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     services = build_services(settings)
     with open_backend(settings, clock=services.clock) as backend:
         graph = build_graph(checkpointer=backend.checkpointer)
-        yield Runtime(settings, services, graph, backend.store, backend.session_locks)
+        executor = ThreadPoolExecutor(turn_threads(settings), thread_name_prefix="turn")
+        try:
+            yield Runtime(settings, services, graph, backend.store, backend.session_locks, executor)
+        finally:
+            executor.shutdown(wait=True)

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     session_lock_timeout: float = Field(
         120.0, gt=0, description="seconds a turn waits for its session's previous turn, then 409 SESSION_BUSY"
     )
+    turn_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="threads that run turns per worker; 0: one per CPU offline, 32 when a model is configured",
+    )
     require_ai_agent: bool = Field(False, description="every chat call needs a staff token with ai_agent (seed 000)")
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")

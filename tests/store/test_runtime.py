@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from typing import Any
@@ -177,3 +178,36 @@ def test_parse_age(text: str, seconds: float) -> None:
 def test_parse_age_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(ValueError):
         parse_age(text)
+
+
+def test_turn_threads_fit_the_engine() -> None:
+    from pydantic import SecretStr
+
+    from api.runtime import turn_threads
+    from bank_router.settings import Settings
+
+    offline = Settings(_env_file=None, openai_api_key=None, turn_threads=0)  # type: ignore[call-arg]
+    assert 2 <= turn_threads(offline) <= max(2, os.cpu_count() or 2)
+    model = Settings(_env_file=None, openai_api_key=SecretStr("k"), turn_threads=0)  # type: ignore[call-arg]
+    assert turn_threads(model) == 32  # turns wait on the network, not the CPU
+    assert turn_threads(Settings(_env_file=None, turn_threads=5)) == 5  # type: ignore[call-arg]
+
+
+def test_turns_run_in_the_runtime_pool_with_the_callers_context(runtime: Runtime) -> None:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="")
+    seen: list[tuple[str, str]] = []
+    runtime.services.events.subscribe(lambda e: seen.append((threading.current_thread().name, marker.get())))
+    runtime.executor = ThreadPoolExecutor(1, thread_name_prefix="turnpool")
+
+    async def go() -> None:
+        marker.set("socket-7")
+        await runtime.turn("pool-1", "hello", "en", STAFF)
+
+    try:
+        asyncio.run(go())
+    finally:
+        runtime.executor.shutdown()
+    assert seen and all(name.startswith("turnpool") and mark == "socket-7" for name, mark in seen)
