@@ -186,11 +186,11 @@ def test_turn_threads_fit_the_engine() -> None:
     from api.runtime import turn_threads
     from bank_router.settings import Settings
 
-    offline = Settings(_env_file=None, openai_api_key=None, turn_threads=0)  # type: ignore[call-arg]
+    offline = Settings(_env_file=None, openai_api_key=None, turn_threads=0)
     assert 2 <= turn_threads(offline) <= max(2, os.cpu_count() or 2)
-    model = Settings(_env_file=None, openai_api_key=SecretStr("k"), turn_threads=0)  # type: ignore[call-arg]
+    model = Settings(_env_file=None, openai_api_key=SecretStr("k"), turn_threads=0)
     assert turn_threads(model) == 32  # turns wait on the network, not the CPU
-    assert turn_threads(Settings(_env_file=None, turn_threads=5)) == 5  # type: ignore[call-arg]
+    assert turn_threads(Settings(_env_file=None, turn_threads=5)) == 5
 
 
 def test_turns_run_in_the_runtime_pool_with_the_callers_context(runtime: Runtime) -> None:
