@@ -16,7 +16,7 @@ from graphs.loan_scoring import cancels, waiting
 from graphs.servicing_rules import plan
 from graphs.state import Entities, Route, RouterState
 from nodes.entities import classifier_views, last_user_text
-from nodes.llm_intent import model_route, needs_model
+from nodes.llm_intent import could_help, model_route, needs_model
 
 ANSWERING = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
 STAFF = ("servicing_graph", "loan_scoring_graph")
@@ -177,7 +177,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         if hits and hits[0].score >= RETRIEVAL_ANSWERS:
             route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
     ents = state["entities"]
-    if needs_model(route, ents):
+    if svc.llm and needs_model(route, ents) and could_help(route, ents, text, runtime.context.caller, svc.catalog):
         # An unsure turn, or one whose agent lacks the product it needs; the pick is validated, never a refusal.
         route, ents = model_route(route, pred, state, runtime)
     intent = route["agent"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections import Counter
+import functools
 from typing import Any
 
 import structlog
@@ -15,7 +15,7 @@ from bank_router.classifier import Prediction
 from bank_router.grounding import ungrounded
 from bank_router.knowledge.catalog import Catalog
 from bank_router.llm.prompts import AGENT_HELP, INTENT_SYSTEM, delimit
-from bank_router.parsing import fold
+from bank_router.parsing import fold, numbers_in
 from graphs.context import Caller, Context
 from graphs.state import Entities, Route, RouterState
 from nodes.entities import last_user_text
@@ -51,17 +51,18 @@ def offered(caller: Caller) -> tuple[str, ...]:
     return (*PUBLIC_AGENTS, *staff)
 
 
-def _common_words(catalog: Catalog) -> set[str]:
-    """Words many product names share ("prime", "account"): they do not tell products apart."""
-    counts: Counter[str] = Counter(w for p in catalog.products.values() for w in set(fold(p.meta.name).split()))
-    return {w for w, n in counts.items() if n >= 3}
+def _close(word: str, words: list[str]) -> bool:
+    """`word` is in `words`, perhaps misspelt; a short word must be exact ("sme" is not "some", "gold" not "good")."""
+    if len(word) < 5:
+        return word in words
+    return bool(difflib.get_close_matches(word, words, n=1, cutoff=0.75))
 
 
-def _in_message(name: str, words: list[str], common: set[str]) -> bool:
+def _in_message(name: str, words: list[str], common: frozenset[str]) -> bool:
     """A product the model read must be in the message (perhaps misspelt), not invented: every distinctive word."""
     parts = [w for w in fold(name).split() if len(w) >= 3]
     distinctive = [w for w in parts if w not in common] or parts
-    return all(difflib.get_close_matches(w, words, n=1, cutoff=0.75) for w in distinctive)
+    return all(_close(w, words) for w in distinctive)
 
 
 def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Catalog) -> Entities:
@@ -70,7 +71,7 @@ def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Cat
     words = fold(text).split()
     if not ents.get("products") and choice.products:
         found: list[str] = []
-        common = _common_words(catalog)
+        common = catalog.common_name_words
         for product in choice.products[:3]:
             if _in_message(product, words, common):
                 found += [p for p in catalog.product_matcher.values(fold(product)) if p not in found]
@@ -107,6 +108,45 @@ def needs_model(route: Route, ents: Entities) -> bool:
     return route["agent"] in ("eligibility_graph", "comparison_graph") and not (
         ents.get("products") or ents.get("implied")
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _name_words(phrases: frozenset[str], common: frozenset[str]) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+    """Per product name, the words `_in_message` needs in a message before the name counts; the long ones."""
+    needs = []
+    for phrase in phrases:
+        parts = [w for w in phrase.split() if len(w) >= 3]
+        if parts:
+            needs.append(tuple(w for w in parts if w not in common) or tuple(parts))
+    return tuple(needs), sorted({w for need in needs for w in need if len(w) >= 5})
+
+
+def _names_a_product(text: str, catalog: Catalog) -> bool:
+    """Whether some product name has every word it needs in the message (as `_in_message` reads it)."""
+    needs, vocabulary = _name_words(catalog.product_matcher.phrases, catalog.common_name_words)
+    words = fold(text).split()
+    present = set(words)  # short words: exact
+    for w in words:  # long ones, perhaps misspelt (one matcher per message word, as `_close` scores them)
+        if len(w) >= 4:
+            present.update(difflib.get_close_matches(w, vocabulary, n=len(vocabulary), cutoff=0.75))
+    return any(all(w in present for w in need) for need in needs)
+
+
+def could_help(route: Route, ents: Entities, text: str, caller: Caller, catalog: Catalog) -> bool:
+    """Whether any reply of the model could be accepted, given that it may only add what the message holds.
+
+    A product needs its name in the message (perhaps misspelt), a figure a number the parsers left unused,
+    a staff look-up a staff caller and a record id. "I need some advice" holds none: no call, same answer.
+    """
+    parsed: set[str] = set()
+    for key in ("age", "amount", "income"):
+        if isinstance(value := ents.get(key), int | float):
+            parsed |= numbers_in(f"{value:g}")
+    if numbers_in(text) - parsed:
+        return True
+    if route["agent"] == "clarification_agent" and ents.get("ids") and "servicing_graph" in offered(caller):
+        return True
+    return not ents.get("products") and _names_a_product(text, catalog)
 
 
 def model_route(

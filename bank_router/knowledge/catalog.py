@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class Matcher:
 
     def __init__(self, phrases: dict[str, str]) -> None:
         self._key = {fold(p): v for p, v in phrases.items() if fold(p)}
+        self.phrases = frozenset(self._key)  # every phrase it finds, folded
         english = [p for p in self._key if not _is_bangla(p)]
         bangla = [p for p in self._key if _is_bangla(p)]
         parts = []
@@ -143,6 +145,9 @@ class Catalog:
         self.lexicon = yaml.safe_load(lex_file.read_text(encoding="utf-8")) if lex_file.exists() else {}
         generic = {fold(w) for words in self.lexicon.get("types", {}).values() for w in words}
         self.product_matcher = Matcher(_product_names(self.products, generic))
+        # Words many product names share ("prime", "account"): they do not tell products apart.
+        name_words = Counter(w for p in self.products.values() for w in set(fold(p.meta.name).split()))
+        self.common_name_words = frozenset(w for w, n in name_words.items() if n >= 3)
         self.term_matcher = Matcher({n: tid for tid, d in self.glossary.items() for n in _term_names(d.meta)})
         self.guide_matcher = Matcher(
             {n: gid for gid, d in self.onboarding.items() for n in d.meta.aliases + d.meta.aliases_bn}

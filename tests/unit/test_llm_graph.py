@@ -155,12 +155,32 @@ def test_model_intent_that_does_not_hold_up_is_ignored(services: Services, choic
 
 def test_model_offered_only_the_agents_the_caller_may_use(services: Services) -> None:
     model = ScriptedChatModel(reply=intent_then_draft({"agent": "clarification_agent", "confidence": 0.5}))
-    ask(with_llm(services, make_llm(model)), "I want something safe")
+    ask(with_llm(services, make_llm(model)), UNSURE)
     system = prompt_text(model.received[0])[0]
     assert "eligibility_graph" in system and "servicing_graph" not in system and "policy_guard" not in system
     staff = Caller(sub="s1", tenant="demo", permissions=frozenset({"ai_agent", "customer:read"}))
     model.received.clear()
     from tests.helpers import Chat
 
-    Chat(with_llm(services, make_llm(model)), staff).say("I want something safe")
+    Chat(with_llm(services, make_llm(model)), staff).say(UNSURE)
     assert "servicing_graph" in prompt_text(model.received[0])[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I want something safe", "I need some advice about my money", "what is good right now", "আমার কিছু একটা দরকার"],
+)
+def test_unsure_turn_the_model_could_not_help_makes_no_call(services: Services, text: str) -> None:
+    """No product name, no unparsed figure, no record id: no reply could be accepted, so none is asked for."""
+    model = ScriptedChatModel(reply=intent_then_draft({"agent": "eligibility_graph", "confidence": 0.99}))
+    offline, ans = ask(services, text), ask(with_llm(services, make_llm(model)), text)
+    assert offline["agent"] == ans["agent"] == "clarification_agent"
+    assert model.received == [] and ans["message"] == offline["message"]
+
+
+def test_a_misspelt_product_or_an_unparsed_figure_still_asks_the_model(services: Services) -> None:
+    choice = {"agent": "clarification_agent", "confidence": 0.5}
+    for text in (UNSURE, "what about the mudaraba savngs one", "I have 3 kids and want something safe"):
+        model = ScriptedChatModel(reply=intent_then_draft(choice))
+        ask(with_llm(services, make_llm(model)), text)
+        assert len(model.received) >= 1, text
