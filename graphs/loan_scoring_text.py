@@ -116,9 +116,37 @@ def product_table(rows: list[LoanProductRecord], lang: str) -> str:
     return "\n".join([head, *body])
 
 
+# The scorecard's reasons (bank_router/tools/scorecard.py REASONS) in Bangla; figures keep their digits.
+REASONS_BN: dict[str, str] = {
+    "repayment_default": "পরিশোধের ইতিহাস: একটি ঋণ খেলাপি",
+    "repayment_late_many": "পরিশোধের ইতিহাস: গত ১২ মাসে {late}টি দেরিতে পরিশোধ",
+    "repayment_late_some": "পরিশোধের ইতিহাস: গত ১২ মাসে {late}টি দেরিতে পরিশোধ",
+    "repayment_clean": "পরিশোধের ইতিহাস: গত ১২ মাসে কোনো দেরি নেই",
+    "outstanding_none": "বকেয়া: নেই",
+    "outstanding_no_income": "বকেয়া আছে, মাসিক আয় নেই",
+    "outstanding_ratio": "বকেয়া মাসিক আয়ের {ratio} গুণ",
+    "past_scores_none": "পূর্ববর্তী স্কোর: নেই",
+    "past_scores_average": "পূর্ববর্তী স্কোর: {count}টি স্কোরের গড় {average}",
+    "kyc_verified": "কেওয়াইসি যাচাই করা",
+    "kyc_unverified": "কেওয়াইসি যাচাই হয়নি",
+    "income": "মাসিক আয় ৳{income}",
+}
+
+
+def reason(factor: Any, lang: str) -> str:
+    """The factor's reason in `lang`; the tool's English text when there is no template for it."""
+    template = REASONS_BN.get(getattr(factor, "reason_key", "")) if lang == "bn" else None
+    if template is None:
+        return str(factor.reason)
+    return to_bangla_digits(template.format(**factor.reason_args))
+
+
 def factor_table(factors: list[Any], lang: str) -> str:
     head = f"| {t('factor', lang)} | {t('points', lang)} | {t('why', lang)} |\n|---|---|---|"
     col = 1 if lang == "bn" else 0
     names = [FACTORS.get(f.name, (f.name, f.name))[col] for f in factors]
-    body = [f"| {n} | {f.points}/{f.max_points} | {f.reason} |" for n, f in zip(names, factors, strict=True)]
+    body = [
+        f"| {n} | {num(f.points, lang)}/{num(f.max_points, lang)} | {reason(f, lang)} |"
+        for n, f in zip(names, factors, strict=True)
+    ]
     return "\n".join([head, *body])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -21,12 +21,35 @@ class ScoreInputs:
     blacklisted: bool
 
 
+# Why a factor scored what it did: one template per case, so a reply in Bangla can say it in Bangla too.
+REASONS: dict[str, str] = {
+    "repayment_default": "Repayment history: a loan in default",
+    "repayment_late_many": "Repayment history: {late} late payments in the last 12 months",
+    "repayment_late_some": "Repayment history: {late} late payment(s) in the last 12 months",
+    "repayment_clean": "Repayment history: no late payment in the last 12 months",
+    "outstanding_none": "Outstanding balance: none",
+    "outstanding_no_income": "Outstanding balance with no monthly income",
+    "outstanding_ratio": "Outstanding balance is {ratio} times monthly income",
+    "past_scores_none": "Past scores: no previous score",
+    "past_scores_average": "Past scores: average {average} over {count} score(s)",
+    "kyc_verified": "KYC verified",
+    "kyc_unverified": "KYC not verified",
+    "income": "Monthly income BDT {income}",
+}
+
+
 @dataclass(frozen=True)
 class Factor:
     name: str
     points: int
     max_points: int
     reason: str
+    reason_key: str = ""
+    reason_args: dict[str, str] = field(default_factory=dict)
+
+
+def _factor(name: str, points: int, max_points: int, key: str, **args: str) -> Factor:
+    return Factor(name, points, max_points, REASONS[key].format(**args), key, args)
 
 
 @dataclass(frozen=True)
@@ -39,40 +62,40 @@ class ScoreOutcome:
 
 
 def repayment_history(late: int, has_default: bool) -> Factor:
-    if has_default or late >= 3:
-        why = "a loan in default" if has_default else f"{late} late payments in the last 12 months"
-        return Factor("repayment_history", 0, 30, f"Repayment history: {why}")
+    if has_default:
+        return _factor("repayment_history", 0, 30, "repayment_default")
+    if late >= 3:
+        return _factor("repayment_history", 0, 30, "repayment_late_many", late=str(late))
     if late >= 1:
-        return Factor("repayment_history", 15, 30, f"Repayment history: {late} late payment(s) in the last 12 months")
-    return Factor("repayment_history", 30, 30, "Repayment history: no late payment in the last 12 months")
+        return _factor("repayment_history", 15, 30, "repayment_late_some", late=str(late))
+    return _factor("repayment_history", 30, 30, "repayment_clean")
 
 
 def outstanding_ratio(outstanding: Decimal, income: Decimal) -> Factor:
     if outstanding <= 0:
-        return Factor("outstanding_to_income", 25, 25, "Outstanding balance: none")
+        return _factor("outstanding_to_income", 25, 25, "outstanding_none")
     if income <= 0:
-        return Factor("outstanding_to_income", 0, 25, "Outstanding balance with no monthly income")
+        return _factor("outstanding_to_income", 0, 25, "outstanding_no_income")
     ratio = outstanding / income
-    text = f"Outstanding balance is {ratio:.1f} times monthly income"
     points = 25 if ratio <= 3 else 15 if ratio <= 6 else 5 if ratio <= 12 else 0
-    return Factor("outstanding_to_income", points, 25, text)
+    return _factor("outstanding_to_income", points, 25, "outstanding_ratio", ratio=f"{ratio:.1f}")
 
 
 def past_scores(scores: list[int]) -> Factor:
     if not scores:
-        return Factor("past_scores", 8, 15, "Past scores: no previous score")
+        return _factor("past_scores", 8, 15, "past_scores_none")
     average = sum(scores) / len(scores)
     points = 15 if average >= 80 else 8 if average >= 60 else 0
-    return Factor("past_scores", points, 15, f"Past scores: average {average:.0f} over {len(scores)} score(s)")
+    return _factor("past_scores", points, 15, "past_scores_average", average=f"{average:.0f}", count=str(len(scores)))
 
 
 def kyc(verified: bool) -> Factor:
-    return Factor("kyc", 10 if verified else 0, 10, "KYC verified" if verified else "KYC not verified")
+    return _factor("kyc", 10 if verified else 0, 10, "kyc_verified" if verified else "kyc_unverified")
 
 
 def income(monthly: Decimal) -> Factor:
     points = 20 if monthly >= 100_000 else 15 if monthly >= 50_000 else 10 if monthly >= 25_000 else 0
-    return Factor("monthly_income", points, 20, f"Monthly income BDT {monthly:,.0f}")
+    return _factor("monthly_income", points, 20, "income", income=f"{monthly:,.0f}")
 
 
 def band_of(score: int) -> tuple[Band, Decision]:

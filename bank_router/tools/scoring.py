@@ -28,6 +28,8 @@ class FactorResult(BaseModel):
     points: int
     max_points: int
     reason: str
+    reason_key: str = Field("", description="Which scorecard reason (bank_router/tools/scorecard.py REASONS)")
+    reason_args: dict[str, str] = Field(default_factory=dict, description="The figures in the reason")
 
 
 class ScoringWorkflowResult(BaseModel):

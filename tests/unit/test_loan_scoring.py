@@ -131,6 +131,9 @@ def test_bangla_workflow(services: Services) -> None:
     assert a["awaiting"]["product_id"] == 5
     a = chat.say("৫০০০০", "bn")
     assert "decision" in a and "৳৫০,০০০" in a["message"]
+    table = a["message"].split("|---|---|---|", 1)[1]
+    # Every factor says why in Bangla: no English reason from the tool's result.
+    assert "পরিশোধের ইতিহাস" in table and "Repayment history" not in table and "Past scores" not in table
 
 
 def test_ineligible_customer_is_not_scored(services: Services) -> None:
