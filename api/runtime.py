@@ -24,6 +24,7 @@ from bank_router.settings import Settings
 from bank_router.store import ConversationStore, TurnRecord, owner_of
 from bank_router.store.backend import open_backend
 from bank_router.store.locks import SessionBusy, SessionLocks
+from bank_router.store.owner import thread_of
 from graphs.context import Caller, Context
 from graphs.router import build_graph, turn_input
 
@@ -99,7 +100,9 @@ class Runtime:
         return self.session_locks.hold(session_id, self.settings.session_lock_timeout)
 
     def _run(self, session_id: str, text: str, language: str, caller: Caller, channel: str) -> dict[str, Any]:
-        config: dict[str, Any] = {"configurable": {"thread_id": session_id}}
+        # The owner's own thread of the session; the plain session id rides along for events.
+        thread = thread_of(owner_of(caller, session_id).key, session_id)
+        config: dict[str, Any] = {"configurable": {"thread_id": thread, "session_id": session_id}}
         try:
             with self._held(session_id):
                 asked_at, started = self.services.clock(), time.perf_counter()

@@ -85,7 +85,8 @@ def named_product(text: str, choices: list[list[Any]]) -> int | None:
 
 def _publish(runtime: Runtime[Context], kind: str, data: dict[str, Any]) -> None:
     caller = runtime.context.caller
-    session = (get_config().get("configurable") or {}).get("thread_id")
+    configurable = get_config().get("configurable") or {}
+    session = configurable.get("session_id") or configurable.get("thread_id")
     runtime.context.services.events.publish(kind, data, tenant=caller.tenant, sub=caller.sub, session_id=session)
 
 

@@ -32,6 +32,13 @@ class Owner:
         return "staff:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
+def thread_of(owner_key: str, session_id: str) -> str:
+    """The graph's memory (checkpoint thread) of one owner's session. An anonymous session is its own thread;
+    a staff member's is prefixed with the owner key, so a session id two owners happen to share (or one
+    guesses) never carries one's facts or workflow into the other's turns."""
+    return session_id if owner_key == ANONYMOUS else f"{owner_key}:{session_id}"
+
+
 def owner_of(caller: Caller, session_id: str | None) -> Owner:
     """Staff own by (tenant, sub) whatever the session; an anonymous caller owns only its session id."""
     if caller.is_staff:

@@ -40,7 +40,7 @@ class PurgeResult:
     conversations: int
     messages: int
     feedback: int
-    sessions: frozenset[str]  # session ids no remaining conversation uses: their checkpoint threads may go
+    threads: frozenset[str]  # the purged conversations' checkpoint threads
 
 
 def iso(moment: datetime) -> str:

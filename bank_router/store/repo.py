@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bank_router.store.engine import WRITE
 from bank_router.store.models import Conversation, Feedback, Message, UsageLog
-from bank_router.store.owner import Owner
+from bank_router.store.owner import Owner, thread_of
 from bank_router.store.records import (
     PurgeResult,
     StoredTurn,
@@ -97,21 +97,19 @@ class ConversationStore:
     def delete(self, owner: Owner, conversation_id: str) -> bool:
         """Delete the owner's conversation with its messages and feedback; False when it is not theirs."""
 
-        def work(s: Session) -> tuple[str, bool] | None:
+        def work(s: Session) -> str | None:
             conv = s.scalar(select(Conversation).where(Conversation.id == conversation_id, self._owned(owner)))
             if conv is None:
                 return None
             s.execute(delete(Conversation).where(Conversation.id == conv.id))
-            shared = s.scalar(select(func.count()).where(Conversation.session_id == conv.session_id))
-            return conv.session_id, not shared
+            return thread_of(conv.owner_key, conv.session_id)
 
-        done = self._write(work)
-        if done is None:
+        thread = self._write(work)
+        if thread is None:
             return False
-        session_id, orphaned = done
-        if orphaned and self.forget_thread is not None:
+        if self.forget_thread is not None:
             try:
-                self.forget_thread(session_id)
+                self.forget_thread(thread)
             except Exception as exc:
                 log.warning("checkpoint_thread_not_deleted", error_type=type(exc).__name__)
         return True
@@ -163,7 +161,11 @@ class ConversationStore:
         """Delete every conversation last active before `before` (naive UTC), with its messages and feedback."""
 
         def work(s: Session) -> PurgeResult:
-            old = s.execute(select(Conversation.id, Conversation.session_id).where(Conversation.updated_at < before))
+            old = s.execute(
+                select(Conversation.id, Conversation.owner_key, Conversation.session_id).where(
+                    Conversation.updated_at < before
+                )
+            )
             rows = old.all()
             ids = [r.id for r in rows]
             messages = feedback = 0
@@ -179,11 +181,9 @@ class ConversationStore:
                     or 0
                 )
                 s.execute(delete(Conversation).where(Conversation.id.in_(chunk)))
-            sessions = {r.session_id for r in rows}
-            kept: set[str] = set()
-            for chunk in _chunks(sorted(sessions), 500):
-                kept.update(s.scalars(select(Conversation.session_id).where(Conversation.session_id.in_(chunk))))
-            return PurgeResult(len(ids), messages, feedback, frozenset(sessions - kept))
+            # One thread per conversation (unique owner and session): each purged one takes its thread along.
+            threads = frozenset(thread_of(r.owner_key, r.session_id) for r in rows)
+            return PurgeResult(len(ids), messages, feedback, threads)
 
         return self._write(work)
 

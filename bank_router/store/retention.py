@@ -36,7 +36,7 @@ def purge(store: ConversationStore, older_than: timedelta, delete_thread: Callab
     result = store.purge(cutoff)
     threads = 0
     if delete_thread is not None:
-        for session_id in sorted(result.sessions):
-            delete_thread(session_id)
+        for thread in sorted(result.threads):
+            delete_thread(thread)
             threads += 1
     return PurgeReport(result.conversations, result.messages, result.feedback, threads, cutoff)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bank_router.store import ConversationStore, Owner, TurnRecord, owner_of
+from bank_router.store.owner import thread_of
 from graphs.context import Caller
 
 ALICE = Owner(tenant="demo", sub="alice")
@@ -113,10 +114,11 @@ def test_delete_removes_messages_feedback_and_the_session_memory(store: Conversa
     assert store.get(ANON_1, turn.conversation_id) is None and store.list(ANON_1, 10, 0) == (0, [])
     assert store.feedback(ANON_1, turn.message_id, 5, None) is None
     assert forgotten == ["anon-1"]
-    # A session another owner still uses keeps its graph memory.
+    # Owners who share a session id have a graph memory each: deleting one's forgets only that one.
     say(store, ALICE, "both")
     gone = say(store, BOB, "both")
-    assert store.delete(BOB, gone.conversation_id) and forgotten == ["anon-1"]
+    assert store.delete(BOB, gone.conversation_id) and forgotten == ["anon-1", thread_of(BOB.key, "both")]
+    assert thread_of(BOB.key, "both") != thread_of(ALICE.key, "both") != "both"
     assert store.delete(BOB, gone.conversation_id) is False
 
 
@@ -200,7 +202,7 @@ def test_purge_deletes_conversations_idle_before_the_cutoff(store: ConversationS
     cutoff = datetime.fromtimestamp(now - 30 * DAY, UTC).replace(tzinfo=None)
     result = store.purge(cutoff)
     assert (result.conversations, result.messages, result.feedback) == (3, 6, 1)
-    assert result.sessions == {"old", "anon-1"}
+    assert result.threads == {thread_of(ALICE.key, "old"), "anon-1", thread_of(BOB.key, "anon-1")}
     assert {c["session_id"] for c in store.list(ALICE, 10, 0)[1]} == {"revived"}
     assert store.list(BOB, 10, 0)[0] == 1 and store.list(ANON_1, 10, 0)[0] == 0
     assert store.purge(cutoff).conversations == 0

@@ -14,10 +14,11 @@ from langchain_core.messages import HumanMessage
 from api.errors import AppError
 from api.runtime import NOT_STORED, Runtime
 from bank_router.events import CONVERSATION_STARTED, Event
-from bank_router.store import ConversationStore, Owner
+from bank_router.store import ConversationStore, Owner, owner_of
 from bank_router.store.backend import Backend
 from bank_router.store.checkpoints import thread_questions
 from bank_router.store.engine import make_store_engine
+from bank_router.store.owner import thread_of
 from bank_router.store.retention import parse_age, purge
 from graphs.context import Caller
 
@@ -25,9 +26,10 @@ STAFF = Caller(sub="alice", tenant="demo", permissions=frozenset({"ai_agent", "c
 DAY = 86_400.0
 
 
-def history(runtime: Runtime, session: str) -> list[str]:
-    """The questions of the session's checkpointed thread, in the graph's order."""
-    state = runtime.graph.get_state({"configurable": {"thread_id": session}})
+def history(runtime: Runtime, session: str, caller: Caller = STAFF) -> list[str]:
+    """The questions of the caller's checkpointed thread of the session, in the graph's order."""
+    thread = thread_of(owner_of(caller, session).key, session)
+    state = runtime.graph.get_state({"configurable": {"thread_id": thread}})
     return [str(m.content) for m in state.values.get("messages", []) if isinstance(m, HumanMessage)]
 
 
@@ -77,7 +79,7 @@ def test_a_failed_graph_stores_the_question_alone_as_the_graph_remembers_it(runt
         asyncio.run(runtime.turn("f-1", "boom", "en", Caller()))
     ans = asyncio.run(runtime.turn("f-1", "second", "en", Caller()))
     # LangGraph saved the failed turn's input: the next answer is the third question, and the store agrees.
-    assert ans["message"] == "#3 second" and history(runtime, "f-1") == ["first", "boom", "second"]
+    assert ans["message"] == "#3 second" and history(runtime, "f-1", Caller()) == ["first", "boom", "second"]
     assert stored(runtime.store, Owner(session_id="f-1"), ans["conversation_id"]) == [
         ("user", "first"),
         ("assistant", "#1 first"),
@@ -130,7 +132,8 @@ def test_concurrent_turns_of_one_session_are_all_stored_in_order(runtime: Runtim
     questions = [c for role, c in messages if role == "user"]
     assert [c for role, c in messages if role == "assistant"] == [f"#{i + 1} {q}" for i, q in enumerate(questions)]
     assert questions == history(runtime, "busy") and sorted(questions) == sorted(f"q{n}" for n in range(20))
-    assert thread_questions(runtime.graph.checkpointer, "busy") == questions  # one chain: no fork
+    thread = thread_of(owner_of(STAFF, "busy").key, "busy")
+    assert thread_questions(runtime.graph.checkpointer, thread) == questions  # one chain: no fork
 
 
 def test_a_session_held_elsewhere_answers_409_session_busy_after_the_wait(runtime: Runtime, backend: Backend) -> None:
@@ -165,7 +168,7 @@ def test_purge_drops_idle_conversations_and_their_checkpoint_threads(runtime: Ru
     asyncio.run(runtime.turn("active", "new question", "en", Caller()))
     report = purge(runtime.store, parse_age("30d"), backend.checkpointer.delete_thread)
     assert (report.conversations, report.messages, report.feedback, report.threads) == (1, 2, 0, 1)
-    assert history(runtime, "idle") == [] and history(runtime, "active") == ["new question"]
+    assert history(runtime, "idle", Caller()) == [] and history(runtime, "active", Caller()) == ["new question"]
     assert runtime.store.list(Owner(session_id="idle"), 10, 0)[0] == 0
 
 
@@ -211,3 +214,14 @@ def test_turns_run_in_the_runtime_pool_with_the_callers_context(runtime: Runtime
     finally:
         runtime.executor.shutdown()
     assert seen and all(name.startswith("turnpool") and mark == "socket-7" for name, mark in seen)
+
+
+def test_owners_sharing_a_session_id_do_not_share_its_memory(runtime: Runtime) -> None:
+    """A session id is not a secret between owners: a guessed one carries nobody's facts or workflow."""
+    bob = Caller(sub="bob", tenant="demo", permissions=STAFF.permissions)
+    assert asyncio.run(runtime.turn("shared", "anon question", "en", Caller()))["message"] == "#1 anon question"
+    assert asyncio.run(runtime.turn("shared", "alice question", "en", STAFF))["message"] == "#1 alice question"
+    assert asyncio.run(runtime.turn("shared", "bob question", "en", bob))["message"] == "#1 bob question"
+    assert asyncio.run(runtime.turn("shared", "again", "en", STAFF))["message"] == "#2 again"
+    assert history(runtime, "shared", Caller()) == ["anon question"]
+    assert history(runtime, "shared") == ["alice question", "again"]
