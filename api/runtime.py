@@ -179,3 +179,5 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             yield Runtime(settings, services, graph, backend.store, backend.session_locks, executor)
         finally:
             executor.shutdown(wait=True)
+            if close := getattr(services.tools.platform, "close", None):
+                close()  # the core-banking adapter's connection pool
