@@ -1,4 +1,9 @@
-"""onboarding_graph: step-by-step guides from knowledge/onboarding, tailored to the product."""
+"""onboarding_graph: step-by-step guides from knowledge/onboarding, tailored to the product.
+
+The staff guide (registration, staging, approval) is read through the platform tool
+`customer_onboarding_guide` (seed 000), like every staff tool: run as the caller, logged, and heard by
+the staff console and webhooks as a tool execution.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import OnboardingGuide, Product
 from bank_router.parsing import fold
 from bank_router.services import Services
+from bank_router.tools.executor import execute
+from bank_router.tools.onboarding import GUIDE_ID, OnboardingGuideResult
+from bank_router.tools.spec import ToolError
 from graphs.common import answer, answer_confidence, name, pick, turn_products
 from graphs.context import Context
 from graphs.state import Entities, RouterState
@@ -70,6 +78,36 @@ def steps_text(guide: Doc[OnboardingGuide], product: Doc[Product] | None, svc: S
     return "\n".join(lines)
 
 
+def guide_tool_text(result: OnboardingGuideResult, svc: Services, lang: str) -> str:
+    """The staff guide as the tool returned it: numbered steps, then the documents to collect."""
+    lines = [svc.templates.t("onb_intro", lang, title=result.title)]
+    lines += [f"{svc.templates.num(s.number, lang)}. {s.title}: {s.detail}" for s in result.steps]
+    if result.documents:
+        lines.append(svc.templates.t("onb_documents", lang, items="; ".join(result.documents)))
+    return "\n".join(lines)
+
+
+def _staff_guide(state: RouterState, runtime: Runtime[Context], guide: Doc[OnboardingGuide]) -> dict[str, Any] | None:
+    svc, lang = runtime.context.services, state["language"]
+    try:
+        result = execute("customer_onboarding_guide", {"language": lang}, runtime.context.caller, svc.tools).result
+    except ToolError:
+        return None  # the same guide, read from the knowledge file
+    assert isinstance(result, OnboardingGuideResult)
+    tool = "tool:customer_onboarding_guide"
+    domain = guide.meta.domains[0] if len(guide.meta.domains) == 1 else None
+    out = answer(
+        "onboarding_graph",
+        guide_tool_text(result, svc, lang),
+        [guide],
+        answer_confidence(state),
+        domain=domain,
+        extra_sources=[tool],
+    )
+    out["answer"]["tools_used"] = ["customer_onboarding_guide"]
+    return out
+
+
 def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
     products = turn_products(state, svc)
@@ -77,6 +115,8 @@ def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
     guide = choose_guide(svc, state["entities"], product, last_user_text(state))
     if guide is None:
         return answer("clarification_agent", svc.templates.t("clar_generic", lang), [], 0.4)
+    if guide.meta.id == GUIDE_ID and product is None and (staff := _staff_guide(state, runtime, guide)):
+        return staff
     docs: list[Doc[Any]] = [guide] + ([product] if product else [])
     domain = product.meta.domain if product else (guide.meta.domains[0] if len(guide.meta.domains) == 1 else None)
     vertical = (

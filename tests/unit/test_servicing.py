@@ -166,3 +166,27 @@ def test_rules_fill_arguments(services: Services) -> None:
     assert _plan("গ্রাহক ৪৫৬ কি কালো তালিকাভুক্ত?", services) == [Call("get_blacklist_status", {"customer_id": 456})]
     assert _plan("ঋণ ৭৮৯ এর কিস্তি দেখাও", services) == [Call("get_loan_installments", {"loan_id": 789})]
     assert _plan("hello there", services) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "stages"),
+    [
+        ("How do I onboard a new customer?", "en", ("Registration", "Staging", "Approval")),
+        ("নতুন গ্রাহক কীভাবে অনবোর্ড করব?", "bn", ("নিবন্ধন", "অনুমোদন")),
+    ],
+)
+def test_staff_onboarding_comes_through_the_guide_tool(
+    services: Services, text: str, language: str, stages: tuple[str, ...]
+) -> None:
+    """Seed 000: "How do I onboard a new customer?" is answered by customer_onboarding_guide, step by step."""
+    events: list[str] = []
+    unsubscribe = services.events.subscribe(lambda e: events.append(str(e.data.get("tool"))))
+    try:
+        a = Chat(services, STAFF).say(text, language)
+    finally:
+        unsubscribe()
+    assert a["agent"] == "onboarding_graph" and a["tools_used"] == ["customer_onboarding_guide"]
+    assert a["sources"] == ["knowledge/onboarding/staff_customer_onboarding.md", "tool:customer_onboarding_guide"]
+    assert events == ["customer_onboarding_guide"]
+    assert all(stage in a["message"] for stage in stages)
+    assert re.search(r"^(1|১)\. ", a["message"], re.M) and re.search(r"^(5|৫)\. ", a["message"], re.M)
