@@ -5,8 +5,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# Debian's Chromium is a system package: root installs it, anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run ingest test unit lint format evals bench studio clean
+.PHONY: setup browser run ingest test unit lint format evals bench studio clean
 
 setup: $(VENV)/.installed
 
@@ -23,7 +25,11 @@ run: setup ## index the knowledge if needed, then serve the web page and API
 ingest: setup
 	$(PY) -m bank_router.cli ingest
 
-test: setup ## unit and integration tests, then the eval gate
+browser: ## Debian's Chromium for the web page's test (Playwright drives it; no browser is downloaded)
+	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium >/dev/null \
+		|| { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium >/dev/null; }
+
+test: setup browser ## unit and integration tests, then the eval gate
 	$(PY) -m pytest -q
 	$(PY) -m evals.run --split test --gate
 
