@@ -65,6 +65,11 @@ def _in_message(name: str, words: list[str], common: frozenset[str]) -> bool:
     return all(_close(w, words) for w in distinctive)
 
 
+def _plain(value: float) -> str:
+    """A figure as digits, never an exponent: 1500000.0 -> "1500000" (`:g` would give "1.5e+06")."""
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
 def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Catalog) -> Entities:
     """Fill only what the parsers missed, and only with what the message itself supports."""
     out: Entities = dict(ents)  # type: ignore[assignment]
@@ -81,7 +86,7 @@ def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Cat
     for key, value in figures.items():
         if value is None or key in ents or value <= 0 or (key == "age" and value > 120):
             continue
-        if not ungrounded(f"{value:g}", [text]):  # the figure must be in the user's own words
+        if not ungrounded(_plain(value), [text]):  # the figure must be in the user's own words
             out[key] = int(value) if key == "age" else float(value)  # type: ignore[literal-required]
     return out
 
@@ -111,14 +116,14 @@ def needs_model(route: Route, ents: Entities) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _name_words(phrases: frozenset[str], common: frozenset[str]) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+def _name_words(phrases: frozenset[str], common: frozenset[str]) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Per product name, the words `_in_message` needs in a message before the name counts; the long ones."""
     needs = []
     for phrase in phrases:
         parts = [w for w in phrase.split() if len(w) >= 3]
         if parts:
             needs.append(tuple(w for w in parts if w not in common) or tuple(parts))
-    return tuple(needs), sorted({w for need in needs for w in need if len(w) >= 5})
+    return tuple(needs), tuple(sorted({w for need in needs for w in need if len(w) >= 5}))
 
 
 def _names_a_product(text: str, catalog: Catalog) -> bool:
@@ -141,7 +146,7 @@ def could_help(route: Route, ents: Entities, text: str, caller: Caller, catalog:
     parsed: set[str] = set()
     for key in ("age", "amount", "income"):
         if isinstance(value := ents.get(key), int | float):
-            parsed |= numbers_in(f"{value:g}")
+            parsed |= numbers_in(_plain(value))
     if numbers_in(text) - parsed:
         return True
     if route["agent"] == "clarification_agent" and ents.get("ids") and "servicing_graph" in offered(caller):

@@ -184,3 +184,16 @@ def test_a_misspelt_product_or_an_unparsed_figure_still_asks_the_model(services:
         model = ScriptedChatModel(reply=intent_then_draft(choice))
         ask(with_llm(services, make_llm(model)), text)
         assert len(model.received) >= 1, text
+
+
+def test_a_figure_in_the_millions_is_checked_as_digits(services: Services) -> None:
+    """Ten lakh and more: the model's 1500000.0 is found in the message ("1.5e+06" would never be)."""
+    from nodes.llm_intent import IntentChoice, could_help, merge_entities
+
+    text = "I want to keep 1500000 somewhere safe"
+    choice = IntentChoice(agent="clarification_agent", confidence=0.5, amount=1_500_000.0)
+    assert merge_entities({}, choice, text, services.catalog)["amount"] == 1_500_000
+    route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "unsure"}
+    parsed = {"amount": 1_500_000.0}
+    assert could_help(route, parsed, text, Caller(), services.catalog) is False  # type: ignore[arg-type]
+    assert could_help(route, {}, text, Caller(), services.catalog) is True  # type: ignore[arg-type]
