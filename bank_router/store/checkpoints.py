@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from bank_router.platform.db import normalize_url, platform_url
 from bank_router.settings import Settings
 
 SETUP_LOCK = 0x62616E6B5F636B70  # advisory lock id: only one worker runs the checkpointer's migrations at a time
+SETUP_WAIT = 120.0  # seconds a worker waits for another to finish the checkpointer's migrations
 
 
 def is_postgres(url: URL) -> bool:
@@ -47,6 +49,11 @@ def open_checkpointer(settings: Settings, pool_size: int = 20) -> Iterator[BaseC
         conn.close()
 
 
+def _try_setup_lock(conn: Any) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (SETUP_LOCK,)).fetchone()
+    return bool(row and row["ok"])
+
+
 @contextmanager
 def _postgres(conninfo: str, pool_size: int) -> Iterator[BaseCheckpointSaver[str]]:
     from langgraph.checkpoint.postgres import PostgresSaver
@@ -57,8 +64,15 @@ def _postgres(conninfo: str, pool_size: int) -> Iterator[BaseCheckpointSaver[str
     with ConnectionPool(conninfo, min_size=1, max_size=pool_size, kwargs=kwargs, open=True) as pool:
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
         with pool.connection() as conn:
-            # Workers starting together would race on the migrations table; one at a time.
-            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            # Workers starting together would race on the migrations table; one at a time. Polled, not a
+            # blocking pg_advisory_lock: a statement waiting on the lock holds a snapshot, and the setup's
+            # CREATE INDEX CONCURRENTLY in the worker holding it waits for every such snapshot: a deadlock
+            # PostgreSQL does not see (seen with two uvicorn workers starting together).
+            deadline = time.monotonic() + SETUP_WAIT
+            while not _try_setup_lock(conn):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("another worker held the checkpoint setup lock too long")
+                time.sleep(0.05)
             try:
                 saver.setup()
             finally:

@@ -16,7 +16,8 @@ from tests.integration.conftest import free_port, serve, server_env
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 2.0  # OPENAI_TIMEOUT for the API under test
-COOLDOWN = 1.0
+# Long enough that a slow machine still sees the breaker open after a faulty script's turns.
+COOLDOWN = 4.0
 INVENTED = ("11.75", "2,500", "2031")
 TURNS = [
     ("Can a 16-year-old with 5,000 taka open Prime First Account?", "en"),
@@ -65,7 +66,11 @@ def chat(api: str, text: str, language: str = "en", session: str = "s") -> tuple
 
 
 def use(fake: FakeOpenAIServer, api: str, script: str) -> None:
-    time.sleep(COOLDOWN + 0.1)  # let an open breaker half-open, so the next turn probes the new script
+    # An open breaker (left by a faulty script) half-opens after COOLDOWN; the next turn probes the new script.
+    deadline = time.monotonic() + COOLDOWN + 5
+    while httpx.get(f"{api}/healthz").json()["llm"]["breaker"] == "open":
+        assert time.monotonic() < deadline, "the breaker never half-opened"
+        time.sleep(0.1)
     fake.set_script(script)
     resp, _ = chat(api, TURNS[0][0])  # the probe
     assert resp.status_code == 200
