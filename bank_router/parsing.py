@@ -298,7 +298,7 @@ def parse_limit(text: str) -> int | None:
     return min(found)[1] if found else None
 
 
-def _canon(value: float) -> str:
+def canonical(value: float) -> str:
     """Shortest decimal spelling of a computed value ("150000", "2.5")."""
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
@@ -314,5 +314,5 @@ def numbers_in(text: str) -> set[str]:
         # "001" in REF-001 or a date part "01" may be quoted back without the zeros.
         out.add((whole.lstrip("0") or "0") + tail)
         if m["mult"]:
-            out.add(_canon(_value(m)))
+            out.add(canonical(_value(m)))
     return out

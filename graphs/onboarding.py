@@ -63,28 +63,29 @@ def choose_guide(svc: Services, ents: Entities, product: Doc[Product] | None, te
     return ranked[0] if ranked and score(ranked[0]) > -100 else None
 
 
+def _steps(svc: Services, lang: str, title: str, steps: list[tuple[str, str]], closing: str | None) -> str:
+    """The intro, the numbered steps ("title: detail"), then what to bring, if anything."""
+    lines = [svc.templates.t("onb_intro", lang, title=title)]
+    lines += [f"{svc.templates.num(i, lang)}. {head}: {detail}" for i, (head, detail) in enumerate(steps, 1)]
+    return "\n".join(lines + ([closing] if closing else []))
+
+
 def steps_text(guide: Doc[OnboardingGuide], product: Doc[Product] | None, svc: Services, lang: str) -> str:
     tpl, g = svc.templates, guide.meta
-    title = g.title_bn if lang == "bn" else g.title
-    lines = [tpl.t("onb_intro", lang, title=title)]
-    for i, step in enumerate(g.steps, 1):
-        n = svc.templates.num(i, lang)
-        lines.append(f"{n}. {pick(step, 'title', lang)}: {pick(step, 'detail', lang)}")
+    closing = None
     if product is not None and product.meta.documents:
         docs = "; ".join(pick(product.meta, "documents", lang))
-        lines.append(tpl.t("onb_for_product", lang, product=name(product, lang), items=docs))
+        closing = tpl.t("onb_for_product", lang, product=name(product, lang), items=docs)
     elif g.documents:
-        lines.append(tpl.t("onb_documents", lang, items="; ".join(pick(g, "documents", lang))))
-    return "\n".join(lines)
+        closing = tpl.t("onb_documents", lang, items="; ".join(pick(g, "documents", lang)))
+    steps = [(pick(step, "title", lang), pick(step, "detail", lang)) for step in g.steps]
+    return _steps(svc, lang, g.title_bn if lang == "bn" else g.title, steps, closing)
 
 
 def guide_tool_text(result: OnboardingGuideResult, svc: Services, lang: str) -> str:
     """The staff guide as the tool returned it: numbered steps, then the documents to collect."""
-    lines = [svc.templates.t("onb_intro", lang, title=result.title)]
-    lines += [f"{svc.templates.num(s.number, lang)}. {s.title}: {s.detail}" for s in result.steps]
-    if result.documents:
-        lines.append(svc.templates.t("onb_documents", lang, items="; ".join(result.documents)))
-    return "\n".join(lines)
+    closing = svc.templates.t("onb_documents", lang, items="; ".join(result.documents)) if result.documents else None
+    return _steps(svc, lang, result.title, [(s.title, s.detail) for s in result.steps], closing)
 
 
 def _staff_guide(state: RouterState, runtime: Runtime[Context], guide: Doc[OnboardingGuide]) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from bank_router.classifier import Prediction
 from bank_router.grounding import ungrounded
 from bank_router.knowledge.catalog import Catalog
 from bank_router.llm.prompts import AGENT_HELP, INTENT_SYSTEM, delimit
-from bank_router.parsing import fold, numbers_in
+from bank_router.parsing import canonical, fold, numbers_in
 from graphs.context import Caller, Context
 from graphs.state import Entities, Route, RouterState
 from nodes.entities import last_user_text
@@ -65,11 +65,6 @@ def _in_message(name: str, words: list[str], common: frozenset[str]) -> bool:
     return all(_close(w, words) for w in distinctive)
 
 
-def _plain(value: float) -> str:
-    """A figure as digits, never an exponent: 1500000.0 -> "1500000" (`:g` would give "1.5e+06")."""
-    return f"{value:f}".rstrip("0").rstrip(".")
-
-
 def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Catalog) -> Entities:
     """Fill only what the parsers missed, and only with what the message itself supports."""
     out: Entities = dict(ents)  # type: ignore[assignment]
@@ -86,7 +81,7 @@ def merge_entities(ents: Entities, choice: IntentChoice, text: str, catalog: Cat
     for key, value in figures.items():
         if value is None or key in ents or value <= 0 or (key == "age" and value > 120):
             continue
-        if not ungrounded(_plain(value), [text]):  # the figure must be in the user's own words
+        if not ungrounded(canonical(value), [text]):  # the figure must be in the user's own words
             out[key] = int(value) if key == "age" else float(value)  # type: ignore[literal-required]
     return out
 
@@ -146,7 +141,7 @@ def could_help(route: Route, ents: Entities, text: str, caller: Caller, catalog:
     parsed: set[str] = set()
     for key in ("age", "amount", "income"):
         if isinstance(value := ents.get(key), int | float):
-            parsed |= numbers_in(_plain(value))
+            parsed |= numbers_in(canonical(value))
     if numbers_in(text) - parsed:
         return True
     if route["agent"] == "clarification_agent" and ents.get("ids") and "servicing_graph" in offered(caller):
