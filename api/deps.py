@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Query, Request
 
 from api.errors import AppError
 from bank_router.store import Owner, owner_of
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 
 def mint_token(secret: str, sub: str, tenant: str, permissions: list[str], ttl_seconds: int = 3600) -> str:

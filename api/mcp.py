@@ -26,7 +26,7 @@ from api.deps import caller_from_token
 from api.errors import AppError, error_response, trace_id_of
 from api.ratelimit import caller_key, enforce
 from bank_router.tools import TOOLS, Tool, ToolArgumentError, ToolDeps, ToolError, ToolForbidden, ToolNotFound, execute
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 PATH = "/mcp"
 _CALLER = "mcp_caller"  # key in the ASGI scope's state: the caller verified for this HTTP request

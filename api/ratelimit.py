@@ -10,7 +10,7 @@ from fastapi import Request
 from api.deps import CallerDep
 from api.errors import AppError
 from bank_router.ratelimit import RateLimiter
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 
 def caller_key(caller: Caller, session_id: str | None, client_ip: str | None) -> str:

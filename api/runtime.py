@@ -25,7 +25,7 @@ from bank_router.store import ConversationStore, TurnRecord, owner_of
 from bank_router.store.backend import open_backend
 from bank_router.store.locks import SessionBusy, SessionLocks
 from bank_router.store.owner import thread_of
-from graphs.context import Caller, Context
+from bank_router.turn.context import Caller, Context
 from graphs.router import build_graph, turn_input
 
 log = structlog.get_logger(__name__)

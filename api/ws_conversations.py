@@ -9,7 +9,7 @@ from typing import Any
 
 from api.errors import AppError
 from api.ws_messages import ChatMessage, GetConversation, ListConversations
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 
 class ConversationQueries:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bank_router.embeddings import Embedder
+from bank_router.knowledge.catalog import Catalog
+from bank_router.parsing import fold
 
 log = structlog.get_logger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
 VERSION = "3"  # bump when features change, so cached models are retrained
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -36,22 +39,28 @@ class Example:
     label: str
 
 
-def load_examples(train_file: Path, clinc_file: Path | None, clinc_per_intent: int = 6) -> list[Example]:
-    """Our labelled utterances, plus CLINC150 other-domain queries as out-of-scope."""
-    out = []
-    for line in train_file.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            out.append(Example(row["text"], row["agent"]))
-    if clinc_file and clinc_file.exists():
-        seen: dict[str, int] = {}
-        for line in clinc_file.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            n = seen.get(row["intent"], 0)
-            if row["intent"] == "oos" or n < clinc_per_intent:
-                out.append(Example(row["text"], OUT_OF_SCOPE))
-                seen[row["intent"]] = n + 1
-    return out
+def _mask(folded: str, catalog: Catalog) -> str:
+    """Replace product and term names by placeholders so intent generalises across names."""
+    spans = [(s, e, "product") for _, s, e in catalog.product_matcher.find(folded)]
+    spans += [(s, e, "term") for _, s, e in catalog.term_matcher.find(folded)]
+    out, pos = [], 0
+    for s, e, word in sorted(spans):
+        if s < pos:
+            continue
+        out.append(folded[pos:s])
+        out.append(f" {word} ")
+        pos = e
+    out.append(folded[pos:])
+    return " ".join("".join(out).split())
+
+
+def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
+    """(lexical, semantic) inputs: masked text, and masked text with Bangla glossed to English."""
+    masked = _mask(fold(text), catalog)
+    lexical = _NUMBER.sub("9", masked)
+    glosses = [eng for bn, eng in catalog.gloss.items() if bn in masked]
+    semantic = f"{masked} {' '.join(glosses)}".strip() if glosses else masked
+    return lexical, semantic
 
 
 def _softmax(z: Any) -> NDArray[np.float64]:
@@ -72,9 +81,12 @@ class IntentClassifier:
         self._sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
         self.labels: list[str] = []
 
-    def fit(self, lexical: list[str], semantic: list[str], labels: list[str]) -> IntentClassifier:
+    def fit(
+        self, lexical: list[str], semantic: list[str], labels: list[str], vectors: NDArray[np.float32] | None = None
+    ) -> IntentClassifier:
+        """`vectors` are the semantic texts' embeddings when the caller computed them already."""
         x_lex = self._tfidf.fit_transform(lexical)
-        x_sem = self._embedder.encode(semantic)
+        x_sem = self._embedder.encode(semantic) if vectors is None else vectors
         self._lex.fit(x_lex, labels)
         self._sem.fit(x_sem, labels)
         self.labels = [str(c) for c in self._lex.classes_]
@@ -102,17 +114,19 @@ class IntentClassifier:
         self.__dict__.update(state)
 
 
-def training_fingerprint(*files: Path) -> str:
-    h = hashlib.sha256(VERSION.encode())
+def training_fingerprint(*files: Path, extra: str = "") -> str:
+    h = hashlib.sha256((VERSION + extra).encode())
     for f in files:
         if f.exists():
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
-def load_or_train(cache_dir: Path, fingerprint: str, embedder: Embedder, build: Any) -> IntentClassifier:
+def load_or_train(
+    cache_dir: Path, fingerprint: str, embedder: Embedder, build: Any, kind: str = "intent"
+) -> IntentClassifier:
     """Reuse the model trained on the same data; train and cache it otherwise."""
-    path = cache_dir / f"intent-{fingerprint}.pkl"
+    path = cache_dir / f"{kind}-{fingerprint}.pkl"
     if path.exists():
         with path.open("rb") as f:
             clf: IntentClassifier = pickle.load(f)  # noqa: S301 - our own cache file

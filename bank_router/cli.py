@@ -54,7 +54,7 @@ def ask(message: str, language: str = "en") -> None:
     """Run one turn through the router graph and print the response."""
     from langchain_core.messages import HumanMessage
 
-    from graphs.context import Context
+    from bank_router.turn.context import Context
     from graphs.router import graph
 
     state = asyncio.run(

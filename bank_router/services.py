@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import structlog
 
-from bank_router.classifier import IntentClassifier, load_examples, load_or_train, training_fingerprint
+from bank_router.classifier import Example, IntentClassifier, classifier_views, load_or_train, training_fingerprint
 from bank_router.embeddings import Embedder, make_embedder
 from bank_router.events import EventBus
 from bank_router.knowledge.catalog import Catalog
@@ -25,6 +26,7 @@ from bank_router.tools.adapter import PlatformAdapter
 from bank_router.tools.http_platform import HttpPlatform
 from bank_router.tools.spec import ToolDeps
 from bank_router.tools.sql_platform import SqlPlatform
+from bank_router.training import TOPIC_PER_INTENT, router_examples, topic_examples, training_files
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +38,7 @@ class Services:
     embedder: Embedder
     index: KnowledgeIndex
     classifier: IntentClassifier
+    topics: IntentClassifier  # which support topic an everyday-service question is about
     policy: PolicyBook
     templates: Templates
     tools: ToolDeps
@@ -45,17 +48,39 @@ class Services:
     llm: LLM | None = None  # None: no API key, the deterministic engine answers alone
 
 
-def train_classifier(settings: Settings, catalog: Catalog, embedder: Embedder) -> IntentClassifier:
-    from nodes.entities import classifier_views
+def _fit(examples: list[Example], catalog: Catalog, embedder: Embedder, vectors: dict[str, Any]) -> IntentClassifier:
+    views = [classifier_views(e.text, catalog) for e in examples]
+    todo = list(dict.fromkeys(v[1] for v in views if v[1] not in vectors))
+    if todo:
+        vectors.update(zip(todo, embedder.encode(todo), strict=True))
+    x = np.stack([vectors[v[1]] for v in views])
+    return IntentClassifier(embedder).fit([v[0] for v in views], [v[1] for v in views], [e.label for e in examples], x)
 
-    fp = training_fingerprint(settings.training_file, settings.clinc_file, catalog.root / "lexicon.yaml")
 
-    def build() -> IntentClassifier:
-        examples = load_examples(settings.training_file, settings.clinc_file)
-        views = [classifier_views(e.text, catalog) for e in examples]
-        return IntentClassifier(embedder).fit([v[0] for v in views], [v[1] for v in views], [e.label for e in examples])
+def train_classifiers(
+    settings: Settings, catalog: Catalog, embedder: Embedder
+) -> tuple[IntentClassifier, IntentClassifier]:
+    """The router's intent classifier and the support topic classifier, cached by what they learn from."""
+    files = training_files(settings.public_dir, settings.phrasings_dir)
+    extra = catalog.support_fingerprint()
+    fp = training_fingerprint(
+        settings.training_file, settings.clinc_file, catalog.root / "lexicon.yaml", *files, extra=extra
+    )
+    vectors: dict[str, Any] = {}  # both learn from the same everyday-banking rows: embed each text once
 
-    return load_or_train(settings.model_cache_dir, fp, embedder, build)
+    def intents() -> IntentClassifier:
+        rows = router_examples(
+            settings.training_file, settings.clinc_file, catalog, settings.public_dir, settings.phrasings_dir
+        )
+        return _fit(rows, catalog, embedder, vectors)
+
+    def topics() -> IntentClassifier:
+        rows = topic_examples(catalog, settings.public_dir, settings.phrasings_dir, TOPIC_PER_INTENT)
+        return _fit(rows, catalog, embedder, vectors)
+
+    router = load_or_train(settings.model_cache_dir, fp, embedder, intents)
+    topic = load_or_train(settings.model_cache_dir, fp, embedder, topics, kind="topic")
+    return router, topic
 
 
 def build_platform(settings: Settings) -> PlatformAdapter:
@@ -77,7 +102,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     embedder = make_embedder(settings.model_cache_dir, settings.embed_threads)
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
-    classifier = train_classifier(settings, catalog, embedder)
+    classifier, topics = train_classifiers(settings, catalog, embedder)
     platform = build_platform(settings)
     events = EventBus()
     services = Services(
@@ -86,6 +111,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         embedder=embedder,
         index=index,
         classifier=classifier,
+        topics=topics,
         policy=PolicyBook.load(settings.policy_dir),
         templates=Templates.load(),
         tools=ToolDeps(platform=platform, catalog=catalog, events=events),

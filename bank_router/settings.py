@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     policy_dir: Path = ROOT / "policy"
     training_file: Path = ROOT / "evals" / "datasets" / "train.jsonl"
     clinc_file: Path = ROOT / "evals" / "datasets" / "clinc150_out_of_scope_train.jsonl"
+    # Public everyday-banking train folds (evals/make_splits.py) and our Bangla and Banglish phrasings.
+    public_dir: Path = ROOT / "evals" / "datasets" / "public"
+    phrasings_dir: Path = ROOT / "evals" / "datasets" / "support_phrasings"
     database_url: str | None = None
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server")
     # Set: the staff tools read an existing core-banking REST API (bank_router/tools/http_platform.py).

@@ -45,12 +45,25 @@ class Templates:
     def pct(self, value: float, language: str) -> str:
         return f"{self.num(value, language)}%"
 
-    def amount(self, value: float, unit: str, language: str) -> str:
+    def amount(self, value: float | str, unit: str, language: str) -> str:
         """A figure with its unit as a person would read it."""
+        if unit == "text" or isinstance(value, str):
+            return to_bangla_digits(str(value)) if language == "bn" else str(value)
         if unit in ("BDT", "USD"):
             return self.money(value, language, unit)
         if unit == "percent":
             return self.pct(value, language)
-        words = {"months": ("months", "মাস"), "years": ("years", "বছর"), "count": ("", "")}[unit]
-        word = words[1] if language == "bn" else words[0]
+        en, bn = _UNIT_WORDS[unit]
+        word = bn if language == "bn" else (en[:-1] if value == 1 and en.endswith("s") else en)
         return f"{self.num(value, language)} {word}".strip()
+
+
+_UNIT_WORDS = {
+    "months": ("months", "মাস"),
+    "years": ("years", "বছর"),
+    "count": ("", ""),
+    "hours": ("hours", "ঘণ্টা"),
+    "minutes": ("minutes", "মিনিট"),
+    "days": ("days", "দিন"),
+    "working_days": ("working days", "কার্যদিবস"),
+}

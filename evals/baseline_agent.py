@@ -22,7 +22,7 @@ from langgraph.runtime import Runtime
 from bank_router.tools.catalog import openai_tools
 from bank_router.tools.executor import execute
 from bank_router.tools.spec import ToolDeps, ToolError
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 MAX_STEPS = 5
 

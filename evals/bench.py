@@ -1,8 +1,9 @@
 """Benchmark: in-process turn latency and HTTP turns per second on one uvicorn worker.
 
-    python -m evals.bench [--turns 400] [--concurrency 16]
+    python -m evals.bench [--turns 400] [--concurrency 16] [--rss-turns 500] [--rss-only]
 
 Every message is asked once per phase, so the embedding cache never serves a repeat.
+`--rss-only` prints just one worker's resident memory after `--rss-turns` turns.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import numpy as np
 from api.runtime import open_runtime
 from bank_router.services import build_services
 from bank_router.settings import ROOT, Settings, get_settings
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
+# A serving worker must never load these: the ONNX export is the only place that needs them.
+HEAVY = ("torch", "transformers", "sentence_transformers")
 
 
 def messages() -> list[tuple[str, str]]:
@@ -43,6 +46,19 @@ def messages() -> list[tuple[str, str]]:
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB; its peak from getrusage where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def in_process(settings: Settings, msgs: list[tuple[str, str]]) -> dict[str, float]:
@@ -112,6 +128,57 @@ async def over_http(port: int, msgs: list[tuple[str, str]], concurrency: int) ->
     }
 
 
+def rss_worker(data_dir: Path, model_cache: Path, turns: int) -> int:
+    """Child of `worker_rss`: a worker's imports (api.main), then `turns` in-process turns; prints JSON."""
+    os.environ.update({"DATA_DIR": str(data_dir), "MODEL_CACHE": str(model_cache), "LOG_LEVEL": "WARNING"})
+    import api.main  # noqa: F401 - what a uvicorn worker imports
+
+    settings = Settings(data_dir=data_dir, model_cache=model_cache, rate_limit_enabled=False, log_level="WARNING")
+    msgs = messages()
+    msgs = (msgs * (turns // len(msgs) + 1))[:turns]
+    asyncio.run(in_process(settings, msgs))
+    print(json.dumps({"rss_mb": rss_mb(), "turns": turns, "heavy": [m for m in HEAVY if m in sys.modules]}))
+    return 0
+
+
+def worker_rss(data_dir: Path, model_cache: Path, turns: int) -> dict[str, Any]:
+    """One fresh worker process's resident memory after `turns` turns, over an existing index and model cache.
+
+    A child process: this one may have exported the model (torch) or run other phases.
+    """
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evals.bench",
+            "--rss-worker",
+            "--rss-turns",
+            str(turns),
+            "--data-dir",
+            str(data_dir),
+            "--model-cache",
+            str(model_cache),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if out.returncode:
+        raise RuntimeError(f"the memory worker failed:\n{out.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_rss(rss: dict[str, Any]) -> None:
+    heavy = ", ".join(rss["heavy"]) or "none"
+    print(
+        f"resident memory (VmRSS) of one worker after {rss['turns']} turns: {rss['rss_mb']:.0f} MB "
+        f"(target <= 350 MB); torch/transformers/sentence_transformers loaded: {heavy}"
+    )
+
+
 def start_server(data_dir: Path, model_cache: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -149,9 +216,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--turns", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--rss-turns", type=int, default=500, help="turns before a worker's memory is read")
+    ap.add_argument("--rss-only", action="store_true", help="only the worker memory figure")
+    ap.add_argument("--rss-worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--model-cache", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.rss_worker:
+        return rss_worker(args.data_dir, args.model_cache, args.rss_turns)
     msgs = messages()
     base = get_settings()
+    if args.rss_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            # Ingest here (ONNX export, classifier, index), so the worker starts as a deployed one does.
+            build_services(Settings(data_dir=Path(tmp), model_cache=base.model_cache_dir))
+            print_rss(worker_rss(Path(tmp), base.model_cache_dir, args.rss_turns))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), model_cache=base.model_cache_dir)
         proc = asyncio.run(in_process(settings, msgs[: args.turns]))
@@ -192,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{http['turns_per_s']:.0f} turns/s (budget >= 100), errors {http['errors']}, "
             f"p50 {http['p50_ms']:.1f} ms, p95 {http['p95_ms']:.1f} ms"
         )
+        # Its own copy of the index, so its sessions start fresh.
+        shutil.copytree(settings.chroma_path, Path(tmp) / "rss" / "chroma")
+        print_rss(worker_rss(Path(tmp) / "rss", base.model_cache_dir, args.rss_turns))
     return 0
 
 

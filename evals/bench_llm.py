@@ -33,12 +33,12 @@ from pydantic import SecretStr
 from bank_router.logging import configure_logging
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings, get_settings
+from bank_router.turn.context import Caller, Context
 from evals import baseline_agent
 from evals.bench_llm_report import Phase, TurnStat, render
 from evals.fake_openai import FakeOpenAI, FakeOpenAIServer, Latency
 from evals.fake_scripts import SCRIPTS, Body, Reply
 from evals.run import load_cases
-from graphs.context import Caller, Context
 from graphs.router import build_graph, turn_input
 
 GUARD_COUNTER = "bank_router_output_guard_replaced_total"

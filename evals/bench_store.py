@@ -31,8 +31,8 @@ from bank_router.store import ConversationStore, Owner, StoredTurn, TurnRecord
 from bank_router.store.backend import Backend, open_backend
 from bank_router.store.checkpoints import thread_questions
 from bank_router.store.locks import SessionLocks
+from bank_router.turn.context import Caller
 from evals.bench import messages, pct
-from graphs.context import Caller
 from graphs.router import build_graph
 
 

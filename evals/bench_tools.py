@@ -21,7 +21,7 @@ import numpy as np
 from bank_router.services import build_services
 from bank_router.settings import Settings, get_settings
 from bank_router.tools import TOOLS, execute
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 STAFF = Caller(
     sub="bench",

@@ -18,16 +18,17 @@ from prometheus_client import REGISTRY
 
 from bank_router.grounding import ungrounded
 from bank_router.services import Services, build_services
+from bank_router.turn.agents import STAFF_AGENTS
+from bank_router.turn.context import Caller, Context
 from evals.fake_scripts import SCRIPTS
 from evals.llm_mode import llm_settings, llm_summary
 from evals.metrics import Report, Turn, render, save_confusion_png
-from graphs.context import Caller, Context
 from graphs.router import AGENT_NODES, build_graph, turn_input
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 REPORTS = Path(__file__).resolve().parent / "reports"
 
-REFUSED_ANON = ("policy_guard", "servicing_graph", "loan_scoring_graph")
+REFUSED_ANON = ("policy_guard", *STAFF_AGENTS)
 
 GATES = {
     "agent_accuracy": 0.95,

@@ -6,9 +6,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.common import answer, candidates, name, turn_products
-from graphs.context import Context
-from graphs.state import RouterState
+from bank_router.knowledge.loader import name
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
+from graphs.common import answer, candidates, turn_products
 
 MAX_CONFIDENCE = 0.45  # a clarification always reports under 0.5 (CONTRACT.md)
 

@@ -7,16 +7,8 @@ from typing import Any
 from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import Product
 from bank_router.services import Services
-from graphs.state import Answer, Entities, RouterState
-
-# Facts about the applicant that carry over to a follow-up turn.
-PERSON_FACTS = ("age", "amount", "income", "residency", "gender")
-
-
-def is_follow_up(state: RouterState) -> bool:
-    memory = state.get("memory") or {}
-    ents = state["entities"]
-    return bool(ents.get("follow_up") or ents.get("refers") or (memory.get("pending") and memory["pending"] in ents))
+from bank_router.turn.state import Answer, Entities, RouterState
+from nodes.follow_up import PERSON_FACTS, is_follow_up
 
 
 def turn_entities(state: RouterState) -> Entities:
@@ -66,24 +58,6 @@ def candidates(svc: Services, ents: Entities) -> list[Doc[Product]]:
         non_nrb = [p for p in out if p.meta.domain != "nrb"]
         out = non_nrb or out
     return out
-
-
-def name(p: Doc[Any], language: str) -> str:
-    m = p.meta
-    if hasattr(m, "name"):
-        return str(m.name_bn if language == "bn" else m.name)
-    if hasattr(m, "term"):
-        return str(m.term_bn if language == "bn" else m.term)
-    return str(m.title_bn if language == "bn" else m.title)
-
-
-def pick(meta: Any, field: str, language: str) -> Any:
-    """The Bangla variant of a field when answering in Bangla and it exists."""
-    if language == "bn":
-        bn = getattr(meta, f"{field}_bn", None)
-        if bn:
-            return bn
-    return getattr(meta, field)
 
 
 def common(values: list[str | None]) -> str | None:

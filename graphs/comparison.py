@@ -6,13 +6,13 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from bank_router.knowledge.loader import Doc
+from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import Product
 from bank_router.parsing import to_bangla_digits
 from bank_router.services import Services
-from graphs.common import answer, answer_confidence, candidates, name, pick, turn_products
-from graphs.context import Context
-from graphs.state import RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
+from graphs.common import answer, answer_confidence, candidates, turn_products
 
 MAX_PRODUCTS = 4
 _ELIGIBILITY = ("min_age", "max_age", "min_balance", "min_opening_deposit", "min_monthly_income")

@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from bank_router.knowledge.loader import Doc
+from bank_router.knowledge.loader import Doc, name
 from bank_router.knowledge.schema import Product
 from bank_router.services import Services
-from graphs.common import answer, answer_confidence, candidates, name, turn_entities, turn_products
-from graphs.context import Context
-from graphs.state import Entities, RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import Entities, RouterState
+from graphs.common import answer, answer_confidence, candidates, turn_entities, turn_products
 
 Status = Literal["met", "unmet", "unknown", "condition"]
 

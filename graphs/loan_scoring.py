@@ -23,29 +23,21 @@ from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION
 from bank_router.parsing import fold, normalize_digits, parse_amounts
 from bank_router.tools import RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from bank_router.tools.scoring import ScoringWorkflowResult
+from bank_router.turn.context import Context
+from bank_router.turn.state import Entities, RouterState, Workflow
 from graphs import loan_scoring_text as txt
 from graphs.common import answer
-from graphs.context import Context
-from graphs.state import Entities, RouterState, Workflow
 from nodes.entities import last_user_text
+from nodes.workflow import cancels
 
 AGENT = "loan_scoring_graph"
 TOOL = "start_loan_scoring_workflow"
 POLICY = "knowledge/policies/loan_scoring_method.md"
 CONFIDENCE = 0.9
-CANCEL = re.compile(r"\b(cancel|stop|abort|quit|never ?mind|forget (it|that))\b|বাতিল|থাক|বন্ধ করুন")
 _BARE = re.compile(r"\s*(?:id|no\.?|number|#)?\s*(\d{1,9})\s*[.!]?\s*")
 # "change the product to 5", "customer should be 456": the id parser wants the id right after the noun.
 _CHANGE_TO = re.compile(r"\b(customer|product)\b[^\d]{0,20}?\b(?:to|is|be|as)\s+(?:id\s*|no\.?\s*|#\s*)?(\d{1,9})\b")
 _NAMED = re.compile(r"\b(?:named|called|name is|name)\s+(.+)$|নাম\s*(.+)$")
-
-
-def waiting(state: RouterState) -> bool:
-    return bool((state.get("workflow") or {}).get("needs"))
-
-
-def cancels(text: str) -> bool:
-    return bool(CANCEL.search(fold(text)))
 
 
 def read_reply(text: str, ents: Entities, wf: Workflow) -> Workflow:

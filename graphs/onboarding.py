@@ -12,16 +12,16 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from bank_router.knowledge.loader import Doc
+from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import OnboardingGuide, Product
 from bank_router.parsing import fold
 from bank_router.services import Services
 from bank_router.tools.executor import execute
 from bank_router.tools.onboarding import GUIDE_ID, OnboardingGuideResult
 from bank_router.tools.spec import ToolError
-from graphs.common import answer, answer_confidence, name, pick, turn_products
-from graphs.context import Context
-from graphs.state import Entities, RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import Entities, RouterState
+from graphs.common import answer, answer_confidence, turn_products
 from nodes.entities import last_user_text
 
 # "onboard a new customer", "register a customer": the speaker is staff, not the customer.

@@ -6,9 +6,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
 from graphs.common import answer, common
-from graphs.context import Context
-from graphs.state import RouterState
 
 
 def policy_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:

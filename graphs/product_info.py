@@ -6,16 +6,17 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from bank_router.knowledge.loader import Doc
+from bank_router.classifier import classifier_views
+from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import Product
 from bank_router.parsing import fold, to_bangla_digits
 from bank_router.services import Services
-from graphs.common import answer, answer_confidence, candidates, name, pick, turn_products
-from graphs.context import Context
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
+from graphs.common import answer, answer_confidence, candidates, turn_products
 from graphs.eligibility import evaluate
 from graphs.product_info_llm import from_chunks
-from graphs.state import RouterState
-from nodes.entities import classifier_views, last_user_text
+from nodes.entities import last_user_text
 
 MIN_RETRIEVAL_SCORE = 0.3
 

@@ -13,11 +13,12 @@ import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
+from bank_router.classifier import classifier_views
 from bank_router.llm.prompts import RETRIEVAL_SYSTEM, delimit, language_name
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
 from graphs.common import answer, answer_confidence
-from graphs.context import Context
-from graphs.state import RouterState
-from nodes.entities import classifier_views, last_user_text
+from nodes.entities import last_user_text
 from nodes.llm_turn import turn_key
 from nodes.phrase import REJECTED, language_ok
 

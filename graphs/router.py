@@ -5,37 +5,31 @@ Served to LangGraph Studio as `router` (langgraph.json); the API compiles it wit
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
 
-from graphs.clarification import clarification_agent
-from graphs.comparison import comparison_graph
-from graphs.context import Context
-from graphs.eligibility import eligibility_graph
-from graphs.loan_scoring import await_reply, loan_scoring_graph, waiting
-from graphs.onboarding import onboarding_graph
-from graphs.policy_guard import policy_guard
-from graphs.product_info import product_info_graph
-from graphs.servicing import servicing_graph
-from graphs.state import RouterState
+from bank_router.turn.agents import AGENT_TABLE
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
+from graphs.loan_scoring import await_reply
 from nodes.classify import classify_intent
 from nodes.entities import extract_entities
 from nodes.input_guard import input_guard
 from nodes.output_guard import output_guard
+from nodes.workflow import waiting
 
-AGENT_NODES = {
-    "eligibility_graph": eligibility_graph,
-    "comparison_graph": comparison_graph,
-    "product_info_graph": product_info_graph,
-    "onboarding_graph": onboarding_graph,
-    "servicing_graph": servicing_graph,
-    "loan_scoring_graph": loan_scoring_graph,
-    "clarification_agent": clarification_agent,
-    "policy_guard": policy_guard,
-}
+
+def _load(ref: str) -> Any:
+    module, attr = ref.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+# One node per row of the agent table: a subgraph or a function, named as the contract names the agent.
+AGENT_NODES: dict[str, Any] = {a.name: _load(a.node) for a in AGENT_TABLE}
 
 
 def build_graph(checkpointer: Any = None) -> Any:

@@ -1,6 +1,6 @@
 """servicing_graph: staff look-ups through the platform tools, chosen by rules and run as the caller.
 
-The tools are picked by `graphs.servicing_rules.plan` (no model), each runs through the tool executor
+The tools are picked by `nodes.servicing_rules.plan` (no model), each runs through the tool executor
 under the caller's permissions and tenant, and the answer is composed from the records: key fields, or
 a short table for lists. The tool results' JSON is the evidence the output guard checks numbers against.
 """
@@ -14,12 +14,12 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
 from graphs.common import answer
-from graphs.context import Context
 from graphs.servicing_llm import model_calls
-from graphs.servicing_rules import Call, plan
-from graphs.state import RouterState
 from nodes.entities import last_user_text
+from nodes.servicing_rules import Call, plan
 
 AGENT = "servicing_graph"
 CONFIDENCE = 0.9

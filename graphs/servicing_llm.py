@@ -16,11 +16,11 @@ from prometheus_client import Counter
 from bank_router.grounding import ungrounded
 from bank_router.llm.prompts import TOOLS_SYSTEM, delimit
 from bank_router.tools import TOOLS
-from graphs.context import Context
-from graphs.servicing_rules import BY_ID, MAX_CALLS, RULES, Call
-from graphs.state import RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
 from nodes.entities import last_user_text
 from nodes.llm_turn import turn_key
+from nodes.servicing_rules import BY_ID, MAX_CALLS, RULES, Call
 
 log = structlog.get_logger(__name__)
 

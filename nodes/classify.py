@@ -8,23 +8,23 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from bank_router.classifier import OUT_OF_SCOPE, Prediction
+from bank_router.classifier import OUT_OF_SCOPE, Prediction, classifier_views
 from bank_router.parsing import fold
 from bank_router.tools import TOOLS
-from graphs.context import Caller, Context
-from graphs.loan_scoring import cancels, waiting
-from graphs.servicing_rules import plan
-from graphs.state import Entities, Route, RouterState
-from nodes.entities import classifier_views, last_user_text
+from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
+from bank_router.turn.context import Caller, Context
+from bank_router.turn.state import Entities, Route, RouterState
+from nodes.entities import last_user_text
 from nodes.llm_intent import could_help, model_route, needs_model
+from nodes.servicing_rules import plan
+from nodes.workflow import cancels, waiting
 
-ANSWERING = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
-STAFF = ("servicing_graph", "loan_scoring_graph")
 Next = Literal[
     "eligibility_graph",
     "comparison_graph",
     "product_info_graph",
     "onboarding_graph",
+    "support_graph",
     "servicing_graph",
     "loan_scoring_graph",
     "policy_guard",
@@ -37,10 +37,14 @@ _OWN_DATA = re.compile(
     r"|\b(i|we) (still )?(owe|paid|have to pay)\b"
     r"|(আমার|গ্রাহক|কাস্টমার|গ্রাহকের|কাস্টমারের).{0,25}(ব্যালেন্স|লেনদেন|কিস্তি|বাকি|স্কোর|স্ট্যাটাস|কেটেছে|কেওয়াইসি)"
 )
+_FIRST_PERSON = re.compile(r"\b(my|mine|me|i|i'm|im|i've|we|our|amar|amake|amr)\b|আমার|আমাকে|আমি|আমাদের")
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
 STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent")
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
 RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
+SUPPORT_RETRIEVAL = 0.5  # a support topic's chunk this close answers an unsure everyday-banking turn
+SUPPORT = "support_graph"
+SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
 
@@ -51,7 +55,7 @@ def _has_banking_cue(ents: Entities) -> bool:
 def _best_answering(pred: Prediction, ents: Entities) -> tuple[str, float]:
     """The likeliest agent that can answer; eligibility and comparison need a product to work on."""
     has_product = bool(ents.get("products") or ents.get("implied"))
-    pool: tuple[str, ...] = ANSWERING if has_product else ("product_info_graph", "onboarding_graph")
+    pool: tuple[str, ...] = PRODUCT_AGENTS if has_product else ("product_info_graph", "onboarding_graph")
     if not has_product and len(ents.get("terms", [])) >= 2:
         pool = (*pool, "comparison_graph")
     label = max(pool, key=lambda a: pred.scores.get(a, 0.0))
@@ -66,9 +70,13 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     cue = _has_banking_cue(ents)
 
     pending = memory.get("pending")
-    if pending and pending in ents and last in ANSWERING and p < 0.9:
+    if pending and pending in ents and last in PRODUCT_AGENTS and p < 0.9:
         return {"agent": last, "confidence": 0.85, "reason": f"answers pending {pending}"}
-    elliptical = ents.get("follow_up") and last in ANSWERING and label not in (OUT_OF_SCOPE, "policy_guard", *STAFF)
+    if last == SUPPORT and (ents.get("follow_up") or ents.get("refers")) and not named and p < 0.9:
+        return {"agent": SUPPORT, "confidence": max(p, 0.7), "reason": "support follow-up"}
+    elliptical = (
+        ents.get("follow_up") and last in PRODUCT_AGENTS and label not in (OUT_OF_SCOPE, "policy_guard", *STAFF_AGENTS)
+    )
     if elliptical and (label == last or p < 0.6):
         return {"agent": str(last), "confidence": max(p, 0.75), "reason": "follow-up"}
 
@@ -85,6 +93,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         # must be sure, and must not be talking about our products.
         if label == "policy_guard" and p >= (0.8 if named else 0.6):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
+        support = pred.scores.get(SUPPORT, 0.0)
+        if label == OUT_OF_SCOPE and (cue or ents.get("banking")) and support >= SUPPORT_LEANS:
+            # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
+            return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         if not cue and not (ents.get("banking") and p < 0.75):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         alt, q = _best_answering(pred, ents)
@@ -92,7 +104,7 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": alt, "confidence": max(q, 0.5), "reason": "named product over refusal"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "banking cue, unclear intent"}
 
-    if label in STAFF:
+    if label in STAFF_AGENTS:
         about_product = ents.get("products") or ents.get("implied") or ents.get("types")
         if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):
             # "What documents do I need for a car loan?" is about the product, not anyone's records.
@@ -104,8 +116,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         if named:
             alt, q = _best_answering(pred, ents)
             return {"agent": alt, "confidence": max(q, p, 0.5), "reason": "named product, unsure intent"}
-        if label in ANSWERING and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
+        if label in PRODUCT_AGENTS and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
             return {"agent": label, "confidence": 0.5, "reason": "product kind named, leaning"}
+        if label == SUPPORT or pred.scores.get(SUPPORT, 0.0) >= max(SUPPORT_LEANS, p * 0.8):
+            return {"agent": SUPPORT, "confidence": 0.55, "reason": "everyday banking, leaning"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
 
     return {"agent": label, "confidence": p, "reason": "classifier"}
@@ -157,7 +171,7 @@ def _workflow_reply(pred: Prediction, text: str, ents: Entities) -> bool:
     """Whether a turn answers the waiting workflow, rather than asking something else in between."""
     if pred.label == "loan_scoring_graph" or cancels(text) or len(text.split()) <= WORKFLOW_REPLY_WORDS:
         return True
-    return pred.confidence < 0.6 or (pred.label not in STAFF and bool(ents.get("amount") or ents.get("ids")))
+    return pred.confidence < 0.6 or (pred.label not in STAFF_AGENTS and bool(ents.get("amount") or ents.get("ids")))
 
 
 def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
@@ -174,14 +188,21 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
         hits = svc.index.search(vector, k=1)
-        if hits and hits[0].score >= RETRIEVAL_ANSWERS:
+        if hits and hits[0].path.startswith("knowledge/support/") and hits[0].score >= SUPPORT_RETRIEVAL:
+            route = {"agent": SUPPORT, "confidence": hits[0].score, "reason": "retrieval match, support"}
+        elif hits and hits[0].score >= RETRIEVAL_ANSWERS:
             route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
     ents = state["entities"]
     if svc.llm and needs_model(route, ents) and could_help(route, ents, text, runtime.context.caller, svc.catalog):
         # An unsure turn, or one whose agent lacks the product it needs; the pick is validated, never a refusal.
         route, ents = model_route(route, pred, state, runtime)
     intent = route["agent"]
-    if intent in STAFF:
+    caller = runtime.context.caller
+    if intent in STAFF_AGENTS and not caller.is_staff and not ents.get("ids") and _FIRST_PERSON.search(fold(text)):
+        # A signed-out customer asking about their own money is told how to see it, never refused.
+        route = {"agent": SUPPORT, "confidence": max(route["confidence"], 0.6), "reason": "own records, signed out"}
+        intent = SUPPORT
+    if intent in STAFF_AGENTS:
         gated = _gate_staff(route, runtime.context.caller, text, ents, runtime)
         if route.get("reason") == "model" and gated["agent"] == "policy_guard":
             intent = "clarification_agent"

@@ -10,8 +10,8 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.catalog import Catalog
 from bank_router.parsing import fold, parse_age, parse_amounts, parse_ids, parse_limit, parse_monthly_income
-from graphs.context import Context
-from graphs.state import Entities, RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import Entities, RouterState
 
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and for|and the|and what about|same for|then|ok and|"
@@ -20,7 +20,6 @@ _FOLLOW_UP = re.compile(
 _REFERS = re.compile(r"\b(it|its|this one|that one|this|that|the same)\b|(এটা|এটি|ওটা|ওটি|এটার|এর জন্য|সেটা|সেটি)")
 _FEMALE = re.compile(r"\b(woman|women|female|lady|ladies|girl|mahila|she)\b|(নারী|মহিলা|মেয়ে)")
 _RESIDENT = re.compile(r"\b(i live in bangladesh|living in bangladesh|resident of bangladesh|in dhaka)\b")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def last_user_text(state: RouterState) -> str:
@@ -28,30 +27,6 @@ def last_user_text(state: RouterState) -> str:
         if isinstance(msg, HumanMessage):
             return str(msg.content)
     return ""
-
-
-def _mask(folded: str, catalog: Catalog) -> str:
-    """Replace product and term names by placeholders so intent generalises across names."""
-    spans = [(s, e, "product") for _, s, e in catalog.product_matcher.find(folded)]
-    spans += [(s, e, "term") for _, s, e in catalog.term_matcher.find(folded)]
-    out, pos = [], 0
-    for s, e, word in sorted(spans):
-        if s < pos:
-            continue
-        out.append(folded[pos:s])
-        out.append(f" {word} ")
-        pos = e
-    out.append(folded[pos:])
-    return " ".join("".join(out).split())
-
-
-def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
-    """(lexical, semantic) inputs: masked text, and masked text with Bangla glossed to English."""
-    masked = _mask(fold(text), catalog)
-    lexical = _NUMBER.sub("9", masked)
-    glosses = [eng for bn, eng in catalog.gloss.items() if bn in masked]
-    semantic = f"{masked} {' '.join(glosses)}".strip() if glosses else masked
-    return lexical, semantic
 
 
 def extract(text: str, catalog: Catalog) -> Entities:

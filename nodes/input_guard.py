@@ -11,8 +11,8 @@ from langgraph.types import Command
 
 from bank_router.knowledge.catalog import Catalog
 from bank_router.parsing import fold
-from graphs.context import Context
-from graphs.state import RouterState
+from bank_router.turn.context import Context
+from bank_router.turn.state import RouterState
 from nodes.entities import last_user_text
 
 _REFERS = re.compile(r"\b(that|it|this|those|these|them|its|the same)\b|(এটা|এটি|ওটা|ওটি|এর|সেটা|সেটি|এগুলো)")

@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 from bank_router.classifier import Prediction
 from bank_router.grounding import ungrounded
 from bank_router.knowledge.catalog import Catalog
-from bank_router.llm.prompts import AGENT_HELP, INTENT_SYSTEM, delimit
+from bank_router.llm.prompts import INTENT_SYSTEM, delimit
 from bank_router.parsing import canonical, fold, numbers_in
-from graphs.context import Caller, Context
-from graphs.state import Entities, Route, RouterState
+from bank_router.turn.agents import AGENTS, MODEL_ROUTES
+from bank_router.turn.context import Caller, Context
+from bank_router.turn.state import Entities, Route, RouterState
 from nodes.entities import last_user_text
 from nodes.llm_turn import turn_key
 
@@ -25,13 +26,8 @@ log = structlog.get_logger(__name__)
 
 MIN_CONFIDENCE = 0.6  # a model pick under this keeps the question back
 MAX_CONFIDENCE = 0.85
-PUBLIC_AGENTS = (
-    "eligibility_graph",
-    "comparison_graph",
-    "product_info_graph",
-    "onboarding_graph",
-    "clarification_agent",
-)
+PUBLIC_AGENTS = tuple(a for a in MODEL_ROUTES if AGENTS[a].audience == "public")
+STAFF_ROUTES = tuple(a for a in MODEL_ROUTES if AGENTS[a].audience == "staff")
 
 
 class IntentChoice(BaseModel):
@@ -47,7 +43,7 @@ class IntentChoice(BaseModel):
 
 def offered(caller: Caller) -> tuple[str, ...]:
     """Agents the model may pick: staff look-ups only for staff with the agent permission; never a refusal."""
-    staff = ("servicing_graph",) if caller.is_staff and "ai_agent" in caller.permissions else ()
+    staff = STAFF_ROUTES if caller.is_staff and "ai_agent" in caller.permissions else ()
     return (*PUBLIC_AGENTS, *staff)
 
 
@@ -159,7 +155,7 @@ def model_route(
         return route, ents
     turn, text = turn_key(state), last_user_text(state)
     agents = offered(runtime.context.caller)
-    prompt = INTENT_SYSTEM.format(agents="\n".join(f"- {a}: {AGENT_HELP[a]}" for a in agents))
+    prompt = INTENT_SYSTEM.format(agents="\n".join(f"- {a}: {AGENTS[a].help}" for a in agents))
     choice = llm.structured(
         turn, "intent", IntentChoice, [SystemMessage(prompt), HumanMessage(delimit("customer_message", text))]
     )

@@ -6,7 +6,7 @@ import hashlib
 
 from langchain_core.messages import HumanMessage
 
-from graphs.state import RouterState
+from bank_router.turn.state import RouterState
 
 
 def turn_key(state: RouterState) -> str:

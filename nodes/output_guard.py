@@ -10,9 +10,10 @@ from langgraph.runtime import Runtime
 from prometheus_client import Counter
 
 from bank_router.grounding import ungrounded
-from graphs.common import PERSON_FACTS, is_follow_up
-from graphs.context import Context
-from graphs.state import Answer, RouterState
+from bank_router.turn.agents import REMEMBERED_AGENTS
+from bank_router.turn.context import Context
+from bank_router.turn.state import Answer, RouterState
+from nodes.follow_up import PERSON_FACTS, is_follow_up
 from nodes.llm_turn import turn_key
 from nodes.phrase import phrase
 
@@ -20,7 +21,6 @@ log = structlog.get_logger(__name__)
 
 REPLACED = Counter("bank_router_output_guard_replaced_total", "Answers replaced for ungrounded numbers")
 HISTORY_WINDOW = 6  # messages kept in the checkpoint (three turns)
-REMEMBERED_AGENTS = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph")
 
 
 def evidence_for(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> list[str]:
@@ -72,6 +72,8 @@ def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[
         named = [m for m in mentioned if m in products]
         if named:
             memory["last_products"] = named
+        topics = [m for m in mentioned if m in runtime.context.services.catalog.support]
+        memory["last_topic"] = topics[0] if topics else None
     memory["pending"] = ans.get("pending")
     return memory
 

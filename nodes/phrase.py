@@ -13,17 +13,17 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from prometheus_client import Counter
 
+from bank_router.knowledge.loader import name
 from bank_router.llm.prompts import KEEP_VERBATIM, PHRASE_SYSTEM, delimit, language_name
-from graphs.common import name
-from graphs.context import Context
-from graphs.state import Answer, RouterState
+from bank_router.turn.agents import PHRASED_AGENTS
+from bank_router.turn.context import Context
+from bank_router.turn.state import Answer, RouterState
 from nodes.entities import last_user_text
 from nodes.llm_turn import turn_key
 
 log = structlog.get_logger(__name__)
 
 REJECTED = Counter("bank_router_llm_rejected_total", "Model-written answers rejected before the guard", ["reason"])
-PHRASED_AGENTS = ("eligibility_graph", "comparison_graph", "product_info_graph", "onboarding_graph", "servicing_graph")
 MAX_EVIDENCE_CHARS = 6000
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
 _LETTER = re.compile(r"[^\W\d_]")

@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from bank_router.services import Services
-from graphs.context import Caller, Context
+from bank_router.turn.context import Caller, Context
 from graphs.router import build_graph, turn_input
 
 

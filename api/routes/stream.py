@@ -16,7 +16,7 @@ from api.deps import CallerDep
 from api.errors import AppError, trace_id_of
 from api.ratelimit import rate_limited
 from api.schemas import SCENARIOS, ChatRequest, ErrorResponse
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])

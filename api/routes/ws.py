@@ -34,7 +34,7 @@ from api.ws_messages import (
     validate,
 )
 from bank_router.events import HUMAN_INTERVENTION, TOOL_EXECUTED, Event
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)
 router = APIRouter()

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel
 
 from bank_router.knowledge.loader import Doc, LoadError, load_kind
-from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product
+from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product, SupportTopic
 from bank_router.parsing import fold
 
 _BANGLA = "\u0980-\u09ff"
@@ -131,11 +131,12 @@ class Catalog:
     glossary: dict[str, Doc[GlossaryTerm]] = field(default_factory=dict)
     onboarding: dict[str, Doc[OnboardingGuide]] = field(default_factory=dict)
     policies: dict[str, Doc[PolicyDoc]] = field(default_factory=dict)
+    support: dict[str, Doc[SupportTopic]] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
     lexicon: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for kind in ("products", "glossary", "onboarding", "policies"):
+        for kind in ("products", "glossary", "onboarding", "policies", "support"):
             docs, errs = load_kind(self.root, kind)
             self.errors.extend(errs)
             target = cast(dict[str, Doc[BaseModel]], getattr(self, kind))
@@ -163,6 +164,9 @@ class Catalog:
         self.abroad_matcher = Matcher({w: "abroad" for w in self.lexicon.get("abroad_places", [])})
         self.banking_matcher = Matcher({w: "banking" for w in self.lexicon.get("banking_words", [])})
         self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
+        self.support_matcher = Matcher(
+            {c: tid for tid, d in self.support.items() for c in (*d.meta.cues, *d.meta.cues_bn, *d.meta.cues_banglish)}
+        )
 
     def _cue_matcher(self, section: str) -> Matcher:
         cues: dict[str, list[str]] = self.lexicon.get(section, {})
@@ -185,14 +189,27 @@ class Catalog:
         return None
 
     def doc(self, path: str) -> Doc[Any] | None:
-        for kind in (self.products, self.glossary, self.onboarding, self.policies):
+        for kind in (self.products, self.glossary, self.onboarding, self.policies, self.support):
             for d in kind.values():
                 if d.path == path:
                     return d
         return None
 
     def all_docs(self) -> list[Doc[Any]]:
-        return [*self.products.values(), *self.glossary.values(), *self.onboarding.values(), *self.policies.values()]
+        return [
+            *self.products.values(),
+            *self.glossary.values(),
+            *self.onboarding.values(),
+            *self.policies.values(),
+            *self.support.values(),
+        ]
+
+    def support_fingerprint(self) -> str:
+        """Hash of the support topics: their cues and intents are training data for the classifiers."""
+        h = hashlib.sha256()
+        for d in sorted(self.support.values(), key=lambda d: d.path):
+            h.update(d.path.encode() + d.sha.encode())
+        return h.hexdigest()
 
     def fingerprint(self) -> str:
         """Hash of every file's content: the index is rebuilt only when it changes."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product
+from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product, SupportTopic
 
 log = structlog.get_logger(__name__)
 
@@ -22,6 +22,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "glossary": GlossaryTerm,
     "onboarding": OnboardingGuide,
     "policies": PolicyDoc,
+    "support": SupportTopic,
 }
 
 
@@ -60,6 +61,8 @@ def _check_path(kind: str, rel: Path, meta: BaseModel) -> None:
         expected = ("knowledge", kind, meta.domain, meta.vertical, meta.group)
         if rel.parts[:-1] != expected:
             raise ValueError(f"product must live under {'/'.join(expected)}/")
+    if isinstance(meta, SupportTopic) and rel.parts[:-1] != ("knowledge", kind, meta.area):
+        raise ValueError(f"support topic must live under knowledge/{kind}/{meta.area}/")
 
 
 def load_kind(root: Path, kind: str) -> tuple[list[Doc[BaseModel]], list[LoadError]]:
@@ -87,3 +90,21 @@ def load_kind(root: Path, kind: str) -> tuple[list[Doc[BaseModel]], list[LoadErr
     for e in errors:
         log.warning("knowledge_file_invalid", path=e.path, field=e.field, error=e.message)
     return docs, errors
+
+
+def name(p: Doc[Any], language: str) -> str:
+    m = p.meta
+    if hasattr(m, "name"):
+        return str(m.name_bn if language == "bn" else m.name)
+    if hasattr(m, "term"):
+        return str(m.term_bn if language == "bn" else m.term)
+    return str(m.title_bn if language == "bn" else m.title)
+
+
+def pick(meta: Any, field: str, language: str) -> Any:
+    """The Bangla variant of a field when answering in Bangla and it exists."""
+    if language == "bn":
+        bn = getattr(meta, f"{field}_bn", None)
+        if bn:
+            return bn
+    return getattr(meta, field)

@@ -20,15 +20,6 @@ INTENT_SYSTEM = (
     "fields exactly as written in the message; leave a field empty when the message does not state it.\n" + DATA_RULES
 )
 
-AGENT_HELP = {
-    "eligibility_graph": "can this person (age, balance, residency, income) get a named product",
-    "comparison_graph": "how two or more products differ",
-    "product_info_graph": "what a product or banking term is, its rates, fees, features, documents",
-    "onboarding_graph": "how to open an account or become a customer, step by step",
-    "servicing_graph": "staff look-ups of platform records: customers, KYC, transactions, loans, staff, stores",
-    "clarification_agent": "the message is too vague; ask a question back",
-}
-
 PHRASE_SYSTEM = (
     "You are a bank's assistant. Rewrite the draft answer so it reads naturally for the customer, in {language}. "
     "Use only the facts in the data: do not add, change or round any number, date, name or verdict, and do not "

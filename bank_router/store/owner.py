@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the store is imported by the CLI, which need not load the graph's services
-    from graphs.context import Caller
+    from bank_router.turn.context import Caller
 
 ANONYMOUS = "anon"
 

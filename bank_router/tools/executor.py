@@ -25,7 +25,7 @@ from bank_router.tools.spec import (
 )
 
 if TYPE_CHECKING:
-    from graphs.context import Caller
+    from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)
 

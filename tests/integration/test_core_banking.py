@@ -18,7 +18,7 @@ from bank_router.platform.seed import ensure_seeded
 from bank_router.settings import ROOT
 from bank_router.tools import RecordNotFound, SqlPlatform, ToolDeps, ToolUnavailable, execute
 from bank_router.tools.http_platform import HttpPlatform
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 from tests.integration.conftest import free_port, serve, server_env
 from tests.unit.test_tools import ALL_PERMISSIONS, CALLS, NOW
 

@@ -22,7 +22,7 @@ from psycopg import sql
 
 from bank_router.events import EventBus
 from bank_router.settings import Settings
-from graphs.context import Context
+from bank_router.turn.context import Context
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 STORE_TABLES = ("feedback", "messages", "conversations", "usage_logs")

@@ -13,7 +13,7 @@ from api.runtime import Runtime
 from bank_router.cli import app
 from bank_router.settings import Settings, get_settings
 from bank_router.store import Owner
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 DAY = 86_400.0
 

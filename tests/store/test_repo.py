@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bank_router.store import ConversationStore, Owner, TurnRecord, owner_of
 from bank_router.store.owner import thread_of
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 ALICE = Owner(tenant="demo", sub="alice")
 BOB = Owner(tenant="demo", sub="bob")

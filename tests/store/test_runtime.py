@@ -20,7 +20,7 @@ from bank_router.store.checkpoints import thread_questions
 from bank_router.store.engine import make_store_engine
 from bank_router.store.owner import thread_of
 from bank_router.store.retention import parse_age, purge
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 STAFF = Caller(sub="alice", tenant="demo", permissions=frozenset({"ai_agent", "customer:read"}))
 DAY = 86_400.0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import get_args
 
+from bank_router.turn.agents import AGENT_NAMES as AGENTS
 from graphs.router import graph
-from graphs.state import AGENTS
+from nodes.classify import Next
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "router.mmd"
 
@@ -26,3 +28,7 @@ def test_every_answering_node_is_a_contract_agent() -> None:
 
 def test_every_contract_agent_is_a_node() -> None:
     assert set(AGENTS) <= set(graph.get_graph().nodes)
+
+
+def test_routing_targets_are_the_agent_table() -> None:
+    assert set(get_args(Next)) == set(AGENTS)

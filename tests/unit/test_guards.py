@@ -10,7 +10,7 @@ from langchain_core.messages import HumanMessage
 
 from bank_router.grounding import ungrounded
 from bank_router.services import Services
-from graphs.context import Caller, Context
+from bank_router.turn.context import Caller, Context
 from graphs.router import build_graph
 from nodes.output_guard import checked
 from tests.helpers import ask

@@ -17,7 +17,7 @@ from bank_router.settings import Settings
 from bank_router.tools import ToolUnavailable, execute
 from bank_router.tools.adapter import Filters, PageRequest
 from bank_router.tools.http_platform import ROUTES, HttpPlatform, query_of
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 from tests.integration.conftest import free_port
 
 

@@ -9,8 +9,8 @@ from langchain_core.messages import BaseMessage
 from prometheus_client import REGISTRY
 
 from bank_router.services import Services
+from bank_router.turn.context import Caller
 from evals.fake_scripts import data_block
-from graphs.context import Caller
 from tests.fake_models import ScriptedChatModel, StatusError, make_llm, prompt_text, tool_call, with_llm
 from tests.helpers import ask
 

@@ -15,7 +15,7 @@ from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
 from bank_router.services import Services
 from bank_router.settings import ROOT
-from graphs.context import Caller, Context
+from bank_router.turn.context import Caller, Context
 from graphs.product_info_llm import from_chunks
 from graphs.servicing_llm import model_calls
 from tests.fake_models import ScriptedChatModel, make_llm, prompt_text, tool_call, with_llm

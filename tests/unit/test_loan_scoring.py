@@ -11,7 +11,7 @@ import pytest
 from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION, Event
 from bank_router.services import Services
 from bank_router.tools import execute
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 from tests.helpers import Chat
 
 PERMISSIONS = frozenset({"ai_agent", "customer:read", "loan:read", "loan:score"})

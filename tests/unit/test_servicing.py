@@ -9,9 +9,9 @@ import pytest
 
 from bank_router.services import Services
 from bank_router.tools import TOOLS
-from graphs.context import Caller
-from graphs.servicing_rules import Call, plan
+from bank_router.turn.context import Caller
 from nodes.entities import extract
+from nodes.servicing_rules import Call, plan
 from tests.helpers import Chat
 
 STAFF_PERMISSIONS = frozenset(

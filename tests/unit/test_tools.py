@@ -28,7 +28,7 @@ from bank_router.tools import (
     execute,
 )
 from bank_router.tools.spec import RunContext, Tool
-from graphs.context import Caller
+from bank_router.turn.context import Caller
 
 NOW = datetime(2026, 11, 1, 9, 0, 0)
 ALL_PERMISSIONS = frozenset(

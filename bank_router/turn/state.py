@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
 
 Language = Literal["en", "bn"]
-
-AGENTS = (
-    "eligibility_graph",
-    "comparison_graph",
-    "product_info_graph",
-    "onboarding_graph",
-    "loan_scoring_graph",
-    "servicing_graph",
-    "policy_guard",
-    "clarification_agent",
-)
 
 
 class Entities(TypedDict, total=False):

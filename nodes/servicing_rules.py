@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bank_router.parsing import fold
-from graphs.state import Entities
+from bank_router.turn.state import Entities
 
 MAX_CALLS = 3  # tools one turn may run
 MAX_PAGE = 100  # the tools' page_size ceiling

@@ -1,0 +1,81 @@
+"""Training rows for the two classifiers: which agent a message goes to, and which support topic it is.
+
+Everyday-banking rows come from the public train folds (evals/make_splits.py) and our own Bangla and
+Banglish phrasings; each public intent reaches a topic through the `intents` a topic file lists, so the
+knowledge, not code, says what a dataset's intent means here. Dev and holdout folds are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from bank_router.classifier import OUT_OF_SCOPE, Example
+from bank_router.knowledge.catalog import Catalog
+
+SUPPORT = "support_graph"
+ROUTER_PER_INTENT = 15  # everyday-banking rows per public intent for the router: enough to learn the area
+TOPIC_PER_INTENT = 50  # and for the topic classifier, which must tell close intents apart
+PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
+
+
+def _jsonl(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _stable(rows: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """A fixed order that does not follow the file's, so a per-intent cap takes a spread of phrasings."""
+    return sorted(rows, key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest())
+
+
+def topic_of_intent(catalog: Catalog) -> dict[str, str]:
+    return {i: tid for tid, d in catalog.support.items() for i in d.meta.intents}
+
+
+def topic_examples(catalog: Catalog, public_dir: Path, phrasings_dir: Path, per_intent: int) -> list[Example]:
+    """(text, topic id): public rows by their intent's topic, our phrasings, and each topic's own cues."""
+    mapping = topic_of_intent(catalog)
+    out: list[Example] = []
+    counts: dict[str, int] = {}
+    for name in PUBLIC_TRAIN:
+        for row in _stable(_jsonl(public_dir / name)):
+            topic = mapping.get(row["intent"])
+            if topic and counts.get(row["intent"], 0) < per_intent:
+                counts[row["intent"]] = counts.get(row["intent"], 0) + 1
+                out.append(Example(row["text"], topic))
+    for file in sorted(phrasings_dir.glob("*.jsonl")):
+        out += [Example(r["text"], r["topic"]) for r in _jsonl(file) if r.get("topic") in catalog.support]
+    for tid, d in catalog.support.items():
+        m = d.meta
+        out += [Example(t, tid) for t in (m.title, m.title_bn, *m.cues, *m.cues_bn, *m.cues_banglish)]
+    return out
+
+
+def served_clinc_intents(catalog: Catalog) -> set[str]:
+    """CLINC150 intents some support topic answers: they are not out of scope, whatever their domain."""
+    return {i.split(":", 1)[1] for i in topic_of_intent(catalog) if i.startswith("clinc150:")}
+
+
+def router_examples(
+    train_file: Path, clinc_oos_file: Path, catalog: Catalog, public_dir: Path, phrasings_dir: Path
+) -> list[Example]:
+    """Our labelled rows, CLINC150 other-domain rows as out of scope, and everyday banking as support."""
+    served = served_clinc_intents(catalog)
+    out = [Example(r["text"], r["agent"]) for r in _jsonl(train_file)]
+    seen: dict[str, int] = {}
+    for row in _jsonl(clinc_oos_file):
+        n = seen.get(row["intent"], 0)
+        if row["intent"] not in served and (row["intent"] == "oos" or n < 6):
+            out.append(Example(row["text"], OUT_OF_SCOPE))
+            seen[row["intent"]] = n + 1
+    support = topic_examples(catalog, public_dir, phrasings_dir, ROUTER_PER_INTENT)
+    out += [Example(e.text, SUPPORT) for e in support]
+    return out
+
+
+def training_files(public_dir: Path, phrasings_dir: Path) -> list[Path]:
+    return [public_dir / n for n in PUBLIC_TRAIN] + sorted(phrasings_dir.glob("*.jsonl"))

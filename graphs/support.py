@@ -1,0 +1,135 @@
+"""support_graph: everyday service (cards, ATMs, transfers, charges, accounts...) from knowledge/support.
+
+A subgraph of two steps: `pick_topic` (the topic classifier, cue phrases and the conversation's last
+topic) and `compose` (the topic's answer with its facts filled in, what to do, when to ask a person).
+Urgent topics open with the action to take now; their answer text is written that way in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from typing_extensions import TypedDict
+
+from bank_router.classifier import classifier_views
+from bank_router.knowledge.loader import Doc, pick
+from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
+from bank_router.parsing import fold
+from bank_router.services import Services
+from bank_router.turn.context import Caller, Context
+from bank_router.turn.state import RouterState
+from graphs.common import answer
+from nodes.entities import last_user_text
+
+AGENT = "support_graph"
+CONTACT = "contact_us"  # the topic that holds the bank-wide facts (hotline, hours, email)
+CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
+KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
+CLARIFY_BELOW = 0.12  # under this, with a close second, ask which of the two it is
+
+
+class Pick(TypedDict):
+    topic: str
+    confidence: float
+    runner_up: str | None
+    reason: str
+
+
+class SupportState(RouterState):
+    pick: Pick
+
+
+def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: bool) -> Pick:
+    """The likeliest topic: classifier scores, raised where the message uses a topic's own cue phrases."""
+    lexical, semantic = classifier_views(text, svc.catalog)
+    pred = svc.topics.predict(lexical, svc.embedder.encode([semantic])[0])
+    scores = dict(pred.scores)
+    for tid in svc.catalog.support_matcher.values(fold(text)):
+        scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
+    ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
+    best, p = ranked[0], scores[ranked[0]]
+    last = memory.get("last_topic")
+    if follow_up and last in svc.catalog.support and p < KEEP_LAST_BELOW:
+        return {"topic": last, "confidence": 0.6, "runner_up": None, "reason": "follow-up keeps the topic"}
+    second = ranked[1] if len(ranked) > 1 else None
+    close = second is not None and scores[second] >= 0.7 * p
+    if p < CLARIFY_BELOW and close:
+        return {"topic": best, "confidence": p, "runner_up": second, "reason": "two topics, unsure"}
+    return {"topic": best, "confidence": min(1.0, p), "runner_up": None, "reason": "classifier"}
+
+
+def pick_topic(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
+    ents = state["entities"]
+    follow_up = bool(ents.get("follow_up") or ents.get("refers"))
+    memory = state.get("memory") or {}
+    return {"pick": rank_topics(last_user_text(state), runtime.context.services, memory, follow_up)}
+
+
+def fact_values(doc: Doc[SupportTopic], contact: Doc[SupportTopic] | None, svc: Services, lang: str) -> dict[str, str]:
+    facts: list[Fact] = [*(contact.meta.facts if contact else []), *doc.meta.facts]
+    return {
+        f.key: svc.templates.amount(f.value_bn if lang == "bn" and f.value_bn else f.value, f.unit, lang) for f in facts
+    }
+
+
+def uses_shared(doc: Doc[SupportTopic]) -> bool:
+    m = doc.meta
+    texts = [m.answer, m.answer_bn, m.handover or "", *(s.en for s in m.steps)]
+    return any("{" + key + "}" in t for t in texts for key in SHARED_FACTS)
+
+
+def render(doc: Doc[SupportTopic], svc: Services, lang: str, caller: Caller) -> tuple[str, list[Doc[Any]]]:
+    """The topic's answer, then what to do, then when to ask a person; and the files it rests on."""
+    contact = svc.catalog.support.get(CONTACT)
+    values = fact_values(doc, contact, svc, lang)
+    tpl, m = svc.templates, doc.meta
+    parts = [pick(m, "answer", lang).format(**values)]
+    if m.needs_records and not caller.is_staff:
+        parts.append(tpl.t("support_records_signed_out", lang))
+    steps = [(s.bn if lang == "bn" else s.en).format(**values) for s in m.steps]
+    if steps:
+        numbered = "\n".join(f"{tpl.num(i, lang)}. {s}" for i, s in enumerate(steps, 1))
+        parts.append(f"{tpl.t('support_steps', lang)}\n{numbered}")
+    if m.documents:
+        parts.append(tpl.t("support_documents", lang, items="; ".join(pick(m, "documents", lang))))
+    if m.branch_visit:
+        parts.append(tpl.t("support_branch", lang))
+    handover = pick(m, "handover", lang)
+    if handover:
+        parts.append(handover.format(**values))
+    docs: list[Doc[Any]] = [doc]
+    if contact is not None and contact is not doc and uses_shared(doc):
+        docs.append(contact)
+    return "\n\n".join(parts), docs
+
+
+def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, lang = runtime.context.services, state["language"]
+    chosen = state["pick"]
+    catalog = svc.catalog
+    if chosen["runner_up"]:
+        titles = [pick(catalog.support[t].meta, "title", lang) for t in (chosen["topic"], chosen["runner_up"])]
+        msg = svc.templates.t("support_clarify", lang, options=svc.templates.t("support_or", lang).join(titles))
+        out = answer("clarification_agent", msg, [], 0.4)
+        out["answer"]["domain"] = out["answer"]["vertical"] = None
+        return out
+    doc = catalog.support[chosen["topic"]]
+    text, docs = render(doc, svc, lang, runtime.context.caller)
+    products = [catalog.products[p] for p in state["entities"].get("products", []) if p in catalog.products]
+    domain = products[0].meta.domain if products else None
+    routed = float(state["route"].get("confidence", 0.7))
+    confidence = max(0.55, min(0.97, 0.5 * routed + 0.5 * (0.5 + chosen["confidence"])))
+    out = answer(AGENT, text, docs, confidence, vertical=doc.meta.vertical)
+    out["answer"]["domain"] = domain
+    return out
+
+
+builder = StateGraph(SupportState, context_schema=Context)
+builder.add_node("pick_topic", pick_topic)
+builder.add_node("compose", compose)
+builder.add_edge(START, "pick_topic")
+builder.add_edge("pick_topic", "compose")
+builder.add_edge("compose", END)
+support_graph = builder.compile(name=AGENT)
