@@ -16,7 +16,7 @@ from bank_router.classifier import OUT_OF_SCOPE, Example
 from bank_router.knowledge.catalog import Catalog
 
 SUPPORT = "support_graph"
-ROUTER_PER_INTENT = 15  # everyday-banking rows per public intent for the router: enough to learn the area
+ROUTER_PER_INTENT = 40  # everyday-banking rows per public intent for the router: enough to learn the area
 TOPIC_PER_INTENT = 50  # and for the topic classifier, which must tell close intents apart
 PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
 

@@ -16,21 +16,14 @@ import json
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "datasets" / "public"
-# CLINC150 domains whose queries a bank's assistant serves; every other domain is out of scope.
+# CLINC150 domains a bank's assistant serves; every other domain is out of scope.
 CLINC_BANKING = ("banking", "credit_cards")
-# Small talk and banking-adjacent intents of other CLINC150 domains that a bank's assistant answers.
+# Intents of the other domains it answers too: small talk about itself (a friendly answer, never a
+# refusal; jokes and fun facts stay out of scope) and banking-adjacent questions.
 CLINC_SERVED = (
-    "greeting",
-    "goodbye",
-    "thank_you",
-    "are_you_a_bot",
-    "what_can_i_ask_you",
-    "what_is_your_name",
-    "who_do_you_work_for",
-    "who_made_you",
-    "exchange_rate",
-    "travel_notification",
-    "direct_deposit",
+    *("greeting", "goodbye", "thank_you", "are_you_a_bot", "what_can_i_ask_you", "what_is_your_name"),
+    *("who_do_you_work_for", "who_made_you", "how_old_are_you", "where_are_you_from", "what_are_your_hobbies"),
+    *("do_you_have_pets", "exchange_rate", "travel_notification", "direct_deposit"),
 )
 
 

@@ -12,6 +12,10 @@ import numpy as np
 from bank_router.parsing import normalize_digits
 
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
+_FIRST_SENTENCE = re.compile(r"(?<=[.।!?])\s")
+_ACTION = re.compile(
+    r"\b(block|freeze|call|hang up|lock|change your (password|pin))\b|16247|১৬২৪৭|ব্লক|ফোন কর|কল কর|বন্ধ কর"
+)
 
 
 def _norm(text: str) -> str:
@@ -47,6 +51,27 @@ class Turn:
             self.problems.append(f"missing facts {absent}")
         if self.ungrounded:
             self.problems.append(f"ungrounded numbers {self.ungrounded}")
+        if "area" in e and self.area != e["area"]:
+            self.problems.append(f"area {self.area} != {e['area']}")
+        if e.get("urgent") and not self.urgent_first:
+            self.problems.append("urgent answer does not lead with the action")
+
+    @property
+    def area(self) -> str | None:
+        """The support area the answer came from: its first source, knowledge/support/<area>/<topic>.md."""
+        srcs = [s for s in self.answer.get("sources", []) if s.startswith("knowledge/support/")]
+        return srcs[0].split("/")[2] if srcs else None
+
+    @property
+    def topic(self) -> str | None:
+        srcs = [s for s in self.answer.get("sources", []) if s.startswith("knowledge/support/")]
+        return srcs[0].rsplit("/", 1)[-1][:-3] if srcs else None
+
+    @property
+    def urgent_first(self) -> bool:
+        """The first sentence tells what to do now: block, freeze or call the hotline."""
+        first = _FIRST_SENTENCE.split(self.answer.get("message", ""), maxsplit=1)[0]
+        return bool(_ACTION.search(first.lower()))
 
     @property
     def bangla(self) -> bool:

@@ -20,6 +20,8 @@ from bank_router.grounding import ungrounded
 from bank_router.services import Services, build_services
 from bank_router.turn.agents import STAFF_AGENTS
 from bank_router.turn.context import Caller, Context
+from evals.everyday import everyday_metrics, per_area, public_cases
+from evals.everyday import failed_gates as failed_gates_everyday
 from evals.fake_scripts import SCRIPTS
 from evals.llm_mode import llm_settings, llm_summary
 from evals.metrics import Report, Turn, render, save_confusion_png
@@ -28,6 +30,7 @@ from graphs.router import AGENT_NODES, build_graph, turn_input
 DATASETS = Path(__file__).resolve().parent / "datasets"
 REPORTS = Path(__file__).resolve().parent / "reports"
 
+GATED_EVERYDAY = ("support", "everyday_holdout", "everyday_holdout_full")
 REFUSED_ANON = ("policy_guard", *STAFF_AGENTS)
 
 GATES = {
@@ -40,7 +43,28 @@ GATES = {
 }
 
 
-def load_cases(split: str) -> list[dict[str, Any]]:
+# Combined public folds: (fold, sample size or None for all). The gate runs the holdout sample.
+EVERYDAY = {
+    "everyday_holdout": (
+        ("banking77_holdout", 900),
+        ("clinc150_banking_holdout", None),
+        ("clinc150_other_holdout", 600),
+    ),
+    "everyday_dev": (("banking77_dev", None), ("clinc150_banking_dev", None), ("clinc150_other_dev", None)),
+    "everyday_holdout_full": (
+        ("banking77_holdout", None),
+        ("clinc150_banking_holdout", None),
+        ("clinc150_other_holdout", None),
+    ),
+}
+# Splits whose failing turns are never printed: only their figures are read.
+HOLDOUT = ("everyday_holdout", "everyday_holdout_full")
+
+
+def load_cases(split: str, services: Services | None = None) -> list[dict[str, Any]]:
+    if split in EVERYDAY:
+        assert services is not None
+        return [c for fold, n in EVERYDAY[split] for c in public_cases(fold, services.catalog, n)]
     rows = [json.loads(line) for line in (DATASETS / f"{split}.jsonl").read_text("utf-8").splitlines() if line.strip()]
     cases = []
     for i, row in enumerate(rows):
@@ -122,7 +146,7 @@ async def run_case(graph: Any, services: Services, case: dict[str, Any]) -> list
 async def evaluate(split: str, services: Services) -> Report:
     graph = build_graph(checkpointer=InMemorySaver())
     turns: list[Turn] = []
-    for case in load_cases(split):
+    for case in load_cases(split, services):
         turns.extend(await run_case(graph, services, case))
     return Report(split, turns)
 
@@ -152,14 +176,26 @@ def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
     for split in splits:
         replaced_before = _replaced()
         report = asyncio.run(evaluate(split, services))
-        print(render(report, args.failures, GATES if split == "test" else None))
+        failures = 0 if split in HOLDOUT else args.failures
+        print(render(report, failures, GATES if split == "test" else None))
+        everyday = everyday_metrics(report.turns)
+        if everyday:
+            print("\neveryday banking:")
+            print(
+                "\n".join(
+                    f"{k:<26}{v:>10.3f}" if isinstance(v, float) else f"{k:<26}{v:>10}" for k, v in everyday.items()
+                )
+            )
+            print("\n".join(per_area(report.turns)))
         print(f"output guard replacements: {int(_replaced() - replaced_before)}")
         if services.llm is not None:
             print(llm_summary(server, report.turns))
         png = save_confusion_png(report, REPORTS / f"confusion_{split}.png")
         print(f"confusion matrix image: {png}\n")
         if split == "test":
-            failed_gates = [k for k, v in GATES.items() if report.metrics()[k] < v]
+            failed_gates += [k for k, v in GATES.items() if report.metrics()[k] < v]
+        if split in GATED_EVERYDAY:
+            failed_gates += [f"{split}:{k}" for k in failed_gates_everyday(everyday)]
     if args.gate and failed_gates:
         print(f"EVAL GATE FAILED: {', '.join(failed_gates)}")
         return 1

@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from bank_router.knowledge.loader import name
+from bank_router.knowledge.loader import lower_title, name, pick
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from graphs.common import answer, candidates, turn_products
@@ -19,7 +19,11 @@ def clarification_agent(state: RouterState, runtime: Runtime[Context]) -> dict[s
     tpl, ents = svc.templates, state["entities"]
     conf = min(MAX_CONFIDENCE, float(state["route"].get("confidence", 0.35)))
     named = turn_products(state, svc) if ents.get("products") else []
-    if named:
+    options = [svc.catalog.support[t] for t in state["route"].get("options", []) if t in svc.catalog.support]
+    if options:
+        titles = tpl.t("support_or", lang).join(lower_title(pick(d.meta, "title", lang)) for d in options)
+        msg = tpl.t("support_clarify", lang, options=titles)
+    elif named:
         msg = tpl.t("clar_product", lang, product=name(named[0], lang))
     elif ents.get("types") or ents.get("verticals"):
         pool = candidates(svc, ents)[:5]

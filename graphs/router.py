@@ -14,7 +14,7 @@ from langgraph.types import Command
 
 from bank_router.turn.agents import AGENT_TABLE
 from bank_router.turn.context import Context
-from bank_router.turn.state import RouterState
+from bank_router.turn.state import RouterInput, RouterOutput, RouterState
 from graphs.loan_scoring import await_reply
 from nodes.classify import classify_intent
 from nodes.entities import extract_entities
@@ -33,7 +33,7 @@ AGENT_NODES: dict[str, Any] = {a.name: _load(a.node) for a in AGENT_TABLE}
 
 
 def build_graph(checkpointer: Any = None) -> Any:
-    builder = StateGraph(RouterState, context_schema=Context)
+    builder = StateGraph(RouterState, context_schema=Context, input_schema=RouterInput, output_schema=RouterOutput)
     builder.add_node("extract_entities", extract_entities)
     builder.add_node("input_guard", input_guard, destinations=("policy_guard", "classify_intent"))
     builder.add_node("classify_intent", classify_intent, destinations=tuple(AGENT_NODES))

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from bank_router.classifier import classifier_views
-from bank_router.knowledge.loader import Doc, pick
+from bank_router.knowledge.loader import Doc, lower_title, pick
 from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
 from bank_router.parsing import fold
 from bank_router.services import Services
@@ -27,7 +27,7 @@ AGENT = "support_graph"
 CONTACT = "contact_us"  # the topic that holds the bank-wide facts (hotline, hours, email)
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
-CLARIFY_BELOW = 0.12  # under this, with a close second, ask which of the two it is
+CLARIFY_BELOW = 0.05  # under this, with a close second, ask which of the two it is
 
 
 class Pick(TypedDict):
@@ -110,7 +110,9 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     chosen = state["pick"]
     catalog = svc.catalog
     if chosen["runner_up"]:
-        titles = [pick(catalog.support[t].meta, "title", lang) for t in (chosen["topic"], chosen["runner_up"])]
+        titles = [
+            lower_title(pick(catalog.support[t].meta, "title", lang)) for t in (chosen["topic"], chosen["runner_up"])
+        ]
         msg = svc.templates.t("support_clarify", lang, options=svc.templates.t("support_or", lang).join(titles))
         out = answer("clarification_agent", msg, [], 0.4)
         out["answer"]["domain"] = out["answer"]["vertical"] = None

@@ -37,13 +37,21 @@ _OWN_DATA = re.compile(
     r"|\b(i|we) (still )?(owe|paid|have to pay)\b"
     r"|(আমার|গ্রাহক|কাস্টমার|গ্রাহকের|কাস্টমারের).{0,25}(ব্যালেন্স|লেনদেন|কিস্তি|বাকি|স্কোর|স্ট্যাটাস|কেটেছে|কেওয়াইসি)"
 )
-_FIRST_PERSON = re.compile(r"\b(my|mine|me|i|i'm|im|i've|we|our|amar|amake|amr)\b|আমার|আমাকে|আমি|আমাদের")
+# One's own money: "my balance", "did my salary come in", "আমার ব্যালেন্স".
+_MY_RECORDS = re.compile(
+    r"\b(my|our|amar)\b\s+(\w+\s+){0,2}(balance|account|accounts|transactions?|statement|money|salary|deposit|"
+    r"payments?|charges?|spending|card|cards|transfer|transfers|limit|savings)\b"
+    r"|(আমার|আমাদের)\s+(\S+\s+){0,2}(ব্যালেন্স|হিসাব|অ্যাকাউন্ট|একাউন্ট|লেনদেন|টাকা|বেতন|স্টেটমেন্ট|কার্ড)"
+)
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
 STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent")
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
 RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
 SUPPORT_RETRIEVAL = 0.5  # a support topic's chunk this close answers an unsure everyday-banking turn
 SUPPORT = "support_graph"
+VAGUE_WORDS = 5  # a support question this short that names nothing may be too vague to answer
+VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
+SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -94,7 +102,8 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         if label == "policy_guard" and p >= (0.8 if named else 0.6):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
         support = pred.scores.get(SUPPORT, 0.0)
-        if label == OUT_OF_SCOPE and (cue or ents.get("banking")) and support >= SUPPORT_LEANS:
+        service = label == OUT_OF_SCOPE and ents.get("service")
+        if label == OUT_OF_SCOPE and (service or ((cue or ents.get("banking")) and support >= SUPPORT_LEANS)):
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         if not cue and not (ents.get("banking") and p < 0.75):
@@ -113,16 +122,33 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         return {"agent": label, "confidence": p, "reason": "classifier"}
 
     if label == "clarification_agent" or p < clarify_below:
+        only_terms = not (ents.get("products") or ents.get("implied"))
+        if named and only_terms and pred.scores.get(SUPPORT, 0.0) >= _best_answering(pred, ents)[1]:
+            # "e-KYC keeps failing" names a term, but asks for service, not a definition.
+            return {"agent": SUPPORT, "confidence": 0.55, "reason": "term named, service asked"}
         if named:
             alt, q = _best_answering(pred, ents)
             return {"agent": alt, "confidence": max(q, p, 0.5), "reason": "named product, unsure intent"}
         if label in PRODUCT_AGENTS and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
             return {"agent": label, "confidence": 0.5, "reason": "product kind named, leaning"}
-        if label == SUPPORT or pred.scores.get(SUPPORT, 0.0) >= max(SUPPORT_LEANS, p * 0.8):
+        if (label == SUPPORT and p >= SUPPORT_UNSURE) or (ents.get("topics") and pred.scores.get(SUPPORT, 0.0) >= 0.2):
             return {"agent": SUPPORT, "confidence": 0.55, "reason": "everyday banking, leaning"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
 
+    unguided = not (ents.get("guides") or named or ents.get("types"))
+    if label == "onboarding_graph" and unguided and (ents.get("topics") or pred.scores.get(SUPPORT, 0.0) >= 0.25):
+        # "How do I activate my card?": no account-opening guide fits; a support topic does.
+        return {"agent": SUPPORT, "confidence": max(p, 0.6), "reason": "how-to of a service, no guide"}
+    if label == SUPPORT and ents.get("guides") and pred.scores.get("onboarding_graph", 0.0) >= 0.15:
+        # "How do I get a debit card?" names an onboarding guide: its steps answer it.
+        return {"agent": "onboarding_graph", "confidence": max(p, 0.6), "reason": "guide named"}
     return {"agent": label, "confidence": p, "reason": "classifier"}
+
+
+def _vague(text: str, ents: Entities) -> bool:
+    """A short question that names nothing: no topic cue, product, term or kind of product."""
+    named = any(ents.get(k) for k in ("topics", "products", "implied", "terms", "types", "verticals", "guides"))
+    return len(text.split()) <= VAGUE_WORDS and not named
 
 
 def _needed(route: Route, text: str, ents: Entities, runtime: Runtime[Context]) -> list[str]:
@@ -185,6 +211,12 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     else:
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
+    if route["agent"] == SUPPORT and _vague(text, state["entities"]):
+        top = svc.topics.predict(lexical, vector)
+        if top.confidence < VAGUE_TOPIC:
+            # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
+            options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
+            route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
         hits = svc.index.search(vector, k=1)
@@ -198,7 +230,8 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route, ents = model_route(route, pred, state, runtime)
     intent = route["agent"]
     caller = runtime.context.caller
-    if intent in STAFF_AGENTS and not caller.is_staff and not ents.get("ids") and _FIRST_PERSON.search(fold(text)):
+    own = intent == "servicing_graph" and not caller.is_staff and not ents.get("ids") and _MY_RECORDS.search(fold(text))
+    if own:
         # A signed-out customer asking about their own money is told how to see it, never refused.
         route = {"agent": SUPPORT, "confidence": max(route["confidence"], 0.6), "reason": "own records, signed out"}
         intent = SUPPORT

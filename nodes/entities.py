@@ -36,6 +36,7 @@ def extract(text: str, catalog: Catalog) -> Entities:
         "products": catalog.product_matcher.values(folded),
         "terms": catalog.term_matcher.values(folded),
         "guides": catalog.guide_matcher.values(folded),
+        "topics": catalog.support_matcher.values(folded),
         "policies": catalog.policy_matcher.values(folded),
         "types": catalog.type_matcher.values(folded),
         "domains": catalog.domain_matcher.values(folded),
@@ -74,6 +75,8 @@ def extract(text: str, catalog: Catalog) -> Entities:
         ents["implied"] = implied
     if catalog.banking_matcher.find(folded):
         ents["banking"] = True
+    if catalog.service_matcher.find(folded):
+        ents["service"] = True
     return ents
 
 
@@ -129,4 +132,5 @@ def extract_entities(state: RouterState, runtime: Runtime[Context]) -> dict[str,
         if pid:
             ents["products"] = [pid]
             ents["refers"] = True
-    return {"entities": ents}
+    # A run started with messages alone (LangGraph Studio's form) answers in English.
+    return {"entities": ents, "language": state.get("language") or "en"}

@@ -108,3 +108,8 @@ def pick(meta: Any, field: str, language: str) -> Any:
         if bn:
             return bn
     return getattr(meta, field)
+
+
+def lower_title(title: str) -> str:
+    """A title inside a sentence: "Lost or stolen card" -> "lost or stolen card"; "ATM fees" stays."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title

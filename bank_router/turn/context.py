@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import InstanceOf
+from pydantic.json_schema import SkipJsonSchema
+
 from bank_router.services import Services, get_services
 
 
@@ -26,4 +29,5 @@ class Caller:
 @dataclass(kw_only=True)
 class Context:
     caller: Caller = field(default_factory=Caller)
-    services: Services = field(default_factory=get_services)
+    # The process's services, built on first use: not part of what Studio describes or sends.
+    services: SkipJsonSchema[InstanceOf[Services]] = field(default_factory=get_services)

@@ -18,6 +18,7 @@ class Entities(TypedDict, total=False):
     implied: list[str]  # products meant by a bare type ("a car loan" -> the conventional car loan)
     terms: list[str]
     guides: list[str]
+    topics: list[str]  # support topics whose cue phrases the message uses
     policies: list[str]
     types: list[str]
     domains: list[str]
@@ -32,6 +33,7 @@ class Entities(TypedDict, total=False):
     follow_up: bool  # elliptical: "and the Youth account?"
     refers: bool  # points back: "what's its rate?"
     banking: bool  # uses everyday banking vocabulary
+    service: bool  # uses everyday-service vocabulary (card, ATM, PIN, transfer...): never out of scope
     compares: bool  # asks to compare ("vs", "difference", "তুলনা")
 
 
@@ -43,6 +45,7 @@ class Route(TypedDict, total=False):
     intent: str  # the agent chosen before the caller's permissions were applied
     permission: str
     domain: str | None  # reported domain for a refusal, when the rule fixes one
+    options: list[str]  # support topics a clarifying question offers
 
 
 class Answer(TypedDict, total=False):
@@ -82,3 +85,17 @@ class RouterState(TypedDict):
     answer: Answer
     memory: dict[str, Any]  # carried across turns: last products, agent, facts, pending slot
     workflow: NotRequired[Workflow | None]  # the loan scoring workflow, while it waits for input
+
+
+class RouterInput(TypedDict):
+    """What a turn starts from: the conversation's messages and the answer language (default English)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    language: NotRequired[Language]
+
+
+class RouterOutput(TypedDict):
+    """What a turn ends with: the answer the API returns, and how it was routed."""
+
+    answer: Answer
+    route: Route

@@ -14,7 +14,7 @@ SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "router.mmd"
 
 
 def test_graph_matches_snapshot() -> None:
-    mermaid = graph.get_graph().draw_mermaid()
+    mermaid = graph.get_graph(xray=1).draw_mermaid()
     if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
         SNAPSHOT.write_text(mermaid, "utf-8")
     assert mermaid == SNAPSHOT.read_text("utf-8")
@@ -32,3 +32,8 @@ def test_every_contract_agent_is_a_node() -> None:
 
 def test_routing_targets_are_the_agent_table() -> None:
     assert set(get_args(Next)) == set(AGENTS)
+
+
+def test_studio_form_has_messages_and_language() -> None:
+    assert set(graph.get_input_jsonschema()["properties"]) == {"messages", "language"}
+    assert "caller" in graph.get_context_jsonschema()["properties"]

@@ -113,7 +113,7 @@ def test_checkpoint_keeps_a_short_window_but_remembers_the_product(services: Ser
     chat.say("Can a 16-year-old open Prime First Account?")
     for _ in range(8):
         chat.say("What is the weather like today?")
-    assert len(chat.state["messages"]) <= 6
+    assert len(chat.graph.get_state(chat.config).values["messages"]) <= 6
     a = chat.say("and the Youth account?")
     assert a["agent"] == "eligibility_graph" and PRIME_YOUTH in a["sources"]
 

@@ -1,0 +1,139 @@
+"""Everyday service: the support knowledge covers the public intents, and support_graph serves them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bank_router.knowledge.schema import SupportTopic
+from bank_router.services import Services
+from bank_router.settings import ROOT
+from bank_router.training import topic_of_intent
+from tests.helpers import Chat, ask
+
+PUBLIC = ROOT / "evals" / "datasets" / "public"
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+def _intents(file: Path) -> set[str]:
+    return {json.loads(line)["intent"] for line in file.read_text("utf-8").splitlines() if line.strip()}
+
+
+def test_every_public_banking_intent_has_exactly_one_topic(services: Services) -> None:
+    wanted = _intents(PUBLIC / "banking77_train.jsonl") | _intents(PUBLIC / "clinc150_banking_train.jsonl")
+    assert len([i for i in wanted if i.startswith("banking77:")]) == 77
+    listed = [i for d in services.catalog.support.values() for i in d.meta.intents]
+    assert sorted(wanted - set(listed)) == []
+    assert sorted(i for i in set(listed) if listed.count(i) > 1) == []
+    assert set(topic_of_intent(services.catalog)) >= wanted
+
+
+def test_support_files_load_without_errors(services: Services) -> None:
+    bad = [e for e in services.catalog.errors if e.path.startswith("knowledge/support/")]
+    assert bad == []
+    areas = {d.meta.area for d in services.catalog.support.values()}
+    assert areas >= {"cards", "atm_cash", "transfers", "charges_disputes", "account_care", "identity"}
+    assert areas >= {"digital_banking", "security", "general"}
+
+
+def test_figures_in_support_prose_are_facts_of_the_file(services: Services) -> None:
+    """The body repeats the front matter's figures; a rate changed in one place only is caught here."""
+    shared = {str(f.value) for f in services.catalog.support["contact_us"].meta.facts}
+    for doc in services.catalog.support.values():
+        facts = {str(f.value) for f in doc.meta.facts} | shared
+        allowed = {n for v in facts for n in _NUMBER.findall(v.translate(_BN_DIGITS).replace(",", ""))}
+        allowed |= {str(int(float(v))) for v in facts if re.fullmatch(r"\d+(\.0)?", v)}
+        body = doc.body.translate(_BN_DIGITS)
+        found = {n.replace(",", "") for n in _NUMBER.findall(body)}
+        stray = {n for n in found if n not in allowed and not any(n in a for a in allowed)}
+        assert stray == set(), doc.path
+
+
+def test_urgent_topics_name_the_hotline_in_their_first_sentence(services: Services) -> None:
+    urgent = [d for d in services.catalog.support.values() if d.meta.urgent]
+    assert len(urgent) >= 6
+    for d in urgent:
+        for text in (d.meta.answer, d.meta.answer_bn):
+            first = re.split(r"(?<=[.।!?])\s", text, maxsplit=1)[0]
+            assert "{hotline}" in first, d.path
+
+
+def _topic(**kw: object) -> dict[str, object]:
+    base = {"id": "t", "area": "cards", "title": "T", "title_bn": "টি", "answer": "Do it.", "answer_bn": "করুন।"}
+    return {**base, **kw}
+
+
+def test_a_figure_outside_a_fact_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="outside a"):
+        SupportTopic.model_validate(_topic(answer="It takes 7 days."))
+    with pytest.raises(ValidationError, match="names no fact"):
+        SupportTopic.model_validate(_topic(answer="It takes {days}."))
+    ok = SupportTopic.model_validate(
+        _topic(answer="It takes {days}.", facts=[{"key": "days", "label": "D", "label_bn": "দ", "value": 7}])
+    )
+    assert ok.facts[0].value == 7
+
+
+def test_stolen_card_leads_with_blocking_and_the_hotline(services: Services) -> None:
+    a = ask(services, "My debit card was stolen, how do I block it?")
+    assert a["agent"] == "support_graph" and not a["refusal"]
+    first = a["message"].split(".")[0]
+    assert "Block" in first and "16247" in first
+    assert "knowledge/support/cards/lost_or_stolen_card.md" in a["sources"]
+    assert a["vertical"] == "debit" and a["domain"] is None
+
+
+def test_bangla_lost_card_is_answered_in_bangla(services: Services) -> None:
+    a = ask(services, "আমার কার্ড হারিয়ে গেছে, এখন কী করব?", "bn")
+    assert a["agent"] == "support_graph"
+    assert "১৬২৪৭" in a["message"] and "16247" not in a["message"]
+    assert "knowledge/support/cards/lost_or_stolen_card.md" in a["sources"]
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("the ATM swallowed my card this morning", "atm_cash"),
+        ("I sent money by BEFTN yesterday and it still shows pending", "transfers"),
+        ("why did you take the same payment from me two times", "charges_disputes"),
+        ("amar card ekhono ashe nai, 2 shoptaho hoye gelo", "cards"),
+        ("I want to close my savings account", "account_care"),
+        ("the app won't accept my selfie for verification", "identity"),
+    ],
+)
+def test_everyday_questions_are_served_from_their_area(services: Services, text: str, area: str) -> None:
+    a = ask(services, text)
+    assert a["agent"] == "support_graph" and not a["refusal"], a
+    assert a["sources"][0].startswith(f"knowledge/support/{area}/"), a["sources"]
+
+
+def test_small_talk_is_answered_not_refused(services: Services) -> None:
+    for text in ("thanks, bye", "hello there", "what can you do?"):
+        a = ask(services, text)
+        assert a["agent"] == "support_graph" and not a["refusal"], (text, a)
+
+
+def test_signed_out_balance_question_says_how_to_see_it(services: Services) -> None:
+    a = ask(services, "what's my balance?")
+    assert a["agent"] == "support_graph" and not a["refusal"]
+    assert "sign in" in a["message"].lower()
+
+
+def test_follow_up_keeps_the_topic(services: Services) -> None:
+    chat = Chat(services)
+    first = chat.say("I lost my card yesterday")
+    assert first["agent"] == "support_graph"
+    again = chat.say("and how long will the new one take?")
+    assert again["agent"] == "support_graph"
+    assert again["sources"][0].startswith("knowledge/support/cards/")
+
+
+def test_outside_banking_is_still_refused(services: Services) -> None:
+    for text in ("what's the weather in Sylhet tomorrow", "give me a recipe for biryani"):
+        a = ask(services, text)
+        assert a["agent"] == "policy_guard" and a["refusal"], (text, a)
