@@ -31,7 +31,7 @@ browser: ## Debian's Chromium for the web page's test (Playwright drives it; no 
 
 test: setup browser ## unit and integration tests, then the eval gate
 	$(PY) -m pytest -q
-	$(PY) -m evals.run --split test --gate
+	$(PY) -m evals.run --split test --split support --split everyday_holdout --gate --failures 0
 
 unit: setup
 	$(PY) -m pytest -q -m "not integration"
@@ -46,7 +46,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 evals: setup ## scored report on the held-out split (and the training split)
-	$(PY) -m evals.run --split test --split train --gate
+	$(PY) -m evals.run --split test --split support --split everyday_holdout_full --split train --gate
 
 bench: setup ## every benchmark: turns, HTTP, tools, SSE streams, the router against seed 000's single agent
 	$(PY) -m evals.bench

