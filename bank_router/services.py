@@ -16,6 +16,7 @@ from bank_router.embeddings import Embedder, make_embedder
 from bank_router.events import EventBus
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
+from bank_router.knowledge.retriever import Retriever
 from bank_router.llm import LLM, build_llm
 from bank_router.platform.db import make_engine, platform_url, session_factory
 from bank_router.platform.seed import ensure_seeded
@@ -37,6 +38,7 @@ class Services:
     catalog: Catalog
     embedder: Embedder
     index: KnowledgeIndex
+    retriever: Retriever
     classifier: IntentClassifier
     topics: IntentClassifier  # which support topic an everyday-service question is about
     policy: PolicyBook
@@ -62,16 +64,12 @@ def train_classifiers(
 ) -> tuple[IntentClassifier, IntentClassifier]:
     """The router's intent classifier and the support topic classifier, cached by what they learn from."""
     files = training_files(settings.public_dir, settings.phrasings_dir)
-    extra = catalog.support_fingerprint()
-    fp = training_fingerprint(
-        settings.training_file, settings.clinc_file, catalog.root / "lexicon.yaml", *files, extra=extra
-    )
+    extra = embedder.model_id + catalog.support_fingerprint()
+    fp = training_fingerprint(settings.training_file, catalog.root / "lexicon.yaml", *files, extra=extra)
     vectors: dict[str, Any] = {}  # both learn from the same everyday-banking rows: embed each text once
 
     def intents() -> IntentClassifier:
-        rows = router_examples(
-            settings.training_file, settings.clinc_file, catalog, settings.public_dir, settings.phrasings_dir
-        )
+        rows = router_examples(settings.training_file, catalog, settings.public_dir, settings.phrasings_dir)
         return _fit(rows, catalog, embedder, vectors)
 
     def topics() -> IntentClassifier:
@@ -99,7 +97,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     settings.check()
     t0 = time.perf_counter()
     catalog = Catalog(settings.knowledge_dir)
-    embedder = make_embedder(settings.model_cache_dir, settings.embed_threads)
+    embedder = make_embedder(settings.model_cache_dir, settings.embed_threads, settings.embedding_model)
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
     classifier, topics = train_classifiers(settings, catalog, embedder)
@@ -110,6 +108,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         catalog=catalog,
         embedder=embedder,
         index=index,
+        retriever=Retriever(index, embedder, catalog),
         classifier=classifier,
         topics=topics,
         policy=PolicyBook.load(settings.policy_dir),

@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge"
     policy_dir: Path = ROOT / "policy"
     training_file: Path = ROOT / "evals" / "datasets" / "train.jsonl"
-    clinc_file: Path = ROOT / "evals" / "datasets" / "clinc150_out_of_scope_train.jsonl"
     # Public everyday-banking train folds (evals/make_splits.py) and our Bangla and Banglish phrasings.
     public_dir: Path = ROOT / "evals" / "datasets" / "public"
     phrasings_dir: Path = ROOT / "evals" / "datasets" / "support_phrasings"
@@ -67,6 +66,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     clarify_below: float = Field(0.5, description="classifier confidence under which we ask back")
     log_level: str = "INFO"
+    embedding_model: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2", description="sentence embedding model (bundled offline)"
+    )
     embed_threads: int = Field(1, ge=1, le=16, description="ONNX Runtime threads per embedding query")
     model_cache: Path | None = Field(None, description="where the ONNX export and trained classifier live")
 

@@ -16,9 +16,11 @@ from bank_router.classifier import OUT_OF_SCOPE, Example
 from bank_router.knowledge.catalog import Catalog
 
 SUPPORT = "support_graph"
+OTHER_PER_INTENT = 30  # out-of-scope rows per intent of CLINC150's other domains
 ROUTER_PER_INTENT = 40  # everyday-banking rows per public intent for the router: enough to learn the area
 TOPIC_PER_INTENT = 50  # and for the topic classifier, which must tell close intents apart
 PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
+OTHER_TRAIN = "clinc150_other_train.jsonl"
 
 
 def _jsonl(path: Path) -> list[dict[str, str]]:
@@ -60,22 +62,25 @@ def served_clinc_intents(catalog: Catalog) -> set[str]:
     return {i.split(":", 1)[1] for i in topic_of_intent(catalog) if i.startswith("clinc150:")}
 
 
-def router_examples(
-    train_file: Path, clinc_oos_file: Path, catalog: Catalog, public_dir: Path, phrasings_dir: Path
-) -> list[Example]:
-    """Our labelled rows, CLINC150 other-domain rows as out of scope, and everyday banking as support."""
+def router_examples(train_file: Path, catalog: Catalog, public_dir: Path, phrasings_dir: Path) -> list[Example]:
+    """Our labelled rows, CLINC150's other domains as out of scope, and everyday banking as support.
+
+    Both sides are learnt by part (out_of_scope:travel, support_graph:cards) so that neither a large
+    area nor a large domain outweighs the rest; the classifier scores each group as one label."""
     served = served_clinc_intents(catalog)
     out = [Example(r["text"], r["agent"]) for r in _jsonl(train_file)]
     seen: dict[str, int] = {}
-    for row in _jsonl(clinc_oos_file):
-        n = seen.get(row["intent"], 0)
-        if row["intent"] not in served and (row["intent"] == "oos" or n < 6):
-            out.append(Example(row["text"], OUT_OF_SCOPE))
-            seen[row["intent"]] = n + 1
+    for row in _stable(_jsonl(public_dir / OTHER_TRAIN)):
+        intent = row["intent"].split(":", 1)[1]
+        n = seen.get(intent, 0)
+        if intent not in served and (intent == "oos" or n < OTHER_PER_INTENT):
+            out.append(Example(row["text"], f"{OUT_OF_SCOPE}:{row['domain']}"))
+            seen[intent] = n + 1
     support = topic_examples(catalog, public_dir, phrasings_dir, ROUTER_PER_INTENT)
-    out += [Example(e.text, SUPPORT) for e in support]
+    # One class per support area, so everyday banking weighs by area, not as one class among ten.
+    out += [Example(e.text, f"{SUPPORT}:{catalog.support[e.label].meta.area}") for e in support]
     return out
 
 
 def training_files(public_dir: Path, phrasings_dir: Path) -> list[Path]:
-    return [public_dir / n for n in PUBLIC_TRAIN] + sorted(phrasings_dir.glob("*.jsonl"))
+    return [public_dir / n for n in (*PUBLIC_TRAIN, OTHER_TRAIN)] + sorted(phrasings_dir.glob("*.jsonl"))

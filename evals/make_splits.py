@@ -22,8 +22,8 @@ CLINC_BANKING = ("banking", "credit_cards")
 # refusal; jokes and fun facts stay out of scope) and banking-adjacent questions.
 CLINC_SERVED = (
     *("greeting", "goodbye", "thank_you", "are_you_a_bot", "what_can_i_ask_you", "what_is_your_name"),
-    *("who_do_you_work_for", "who_made_you", "how_old_are_you", "where_are_you_from", "what_are_your_hobbies"),
-    *("do_you_have_pets", "exchange_rate", "travel_notification", "direct_deposit"),
+    *("who_do_you_work_for", "who_made_you", "how_old_are_you", "where_are_you_from"),
+    *("exchange_rate", "travel_notification", "direct_deposit"),
 )
 
 
@@ -59,18 +59,18 @@ def main() -> None:
     domain_of = {i: d for d, intents in domains.items() for i in intents}
     data = json.loads((args.shared / "clinc150" / "clinc150_train_val.json").read_text())
     served: dict[str, list[dict[str, str]]] = {"train": [], "dev": [], "holdout": []}
-    other: dict[str, list[dict[str, str]]] = {"dev": [], "holdout": []}
+    other: dict[str, list[dict[str, str]]] = {"train": [], "dev": [], "holdout": []}
     for split in ("train", "val"):
         for text, intent in data[split]:
             row = {"text": text, "intent": f"clinc150:{intent}"}
             fold = "train" if split == "train" else half_of(text)
             if domain_of.get(intent) in CLINC_BANKING or intent in CLINC_SERVED:
                 served[fold].append(row)
-            elif split == "val":
+            else:
                 other[fold].append({**row, "domain": domain_of.get(intent, "oos")})
-    for split in ("oos_val",):
+    for split in ("oos_train", "oos_val"):
         for text, _ in data[split]:
-            fold = half_of(text)
+            fold = "train" if split == "oos_train" else half_of(text)
             other[fold].append({"text": text, "intent": "clinc150:oos", "domain": "oos"})
     for k, rows in served.items():
         _write(f"clinc150_banking_{k}", rows)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from langgraph.graph import END, START, StateGraph
+
 from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import Product
 from bank_router.services import Services
+from bank_router.turn.context import Context
 from bank_router.turn.state import Answer, Entities, RouterState
 from nodes.follow_up import PERSON_FACTS, is_follow_up
 
@@ -98,3 +101,15 @@ def answer(
 def answer_confidence(state: RouterState) -> float:
     """Map the route's classifier probability onto the answering band [0.5, 1.0]."""
     return min(0.97, 0.5 + 0.5 * float(state["route"].get("confidence", 0.5)))
+
+
+def steps(name: str, state: type[Any], *nodes: tuple[str, Any]) -> Any:
+    """An agent as a compiled subgraph of named steps run in order: Studio and xray show each one."""
+    builder = StateGraph(state, context_schema=Context)
+    previous = START
+    for step, node in nodes:
+        builder.add_node(step, node)
+        builder.add_edge(previous, step)
+        previous = step
+    builder.add_edge(previous, END)
+    return builder.compile(name=name)

@@ -12,7 +12,7 @@ from bank_router.parsing import to_bangla_digits
 from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
-from graphs.common import answer, answer_confidence, candidates, turn_products
+from graphs.common import answer, answer_confidence, candidates, steps, turn_products
 
 MAX_PRODUCTS = 4
 _ELIGIBILITY = ("min_age", "max_age", "min_balance", "min_opening_deposit", "min_monthly_income")
@@ -85,8 +85,12 @@ def compare_text(docs: list[Doc[Product]], svc: Services, lang: str) -> str:
     return "\n".join(parts)
 
 
-def comparison_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    svc, lang = runtime.context.services, state["language"]
+class ComparisonState(RouterState):
+    products: list[str]  # the products to set side by side
+
+
+def resolve_products(state: ComparisonState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc = runtime.context.services
     docs = turn_products(state, svc, want=2)
     if len(docs) < 2:
         pool = [d for d in candidates(svc, state["entities"]) if d not in docs]
@@ -96,6 +100,12 @@ def comparison_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
             docs = docs + same[: MAX_PRODUCTS - 1]
         elif state["entities"].get("types") or state["entities"].get("verticals"):
             docs = pool[:MAX_PRODUCTS]
+    return {"products": [d.meta.id for d in docs]}
+
+
+def compose(state: ComparisonState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, lang = runtime.context.services, state["language"]
+    docs = [svc.catalog.products[p] for p in state["products"]]
     terms = [svc.catalog.glossary[t] for t in state["entities"].get("terms", [])]
     if len(docs) < 2 and len(terms) >= 2:
         # "Mudaraba vs Wadiah": two concepts, each defined from the glossary.
@@ -107,3 +117,8 @@ def comparison_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
         return answer("clarification_agent", msg, [], 0.4, domain=None, vertical=None)
     docs = docs[:MAX_PRODUCTS]
     return answer("comparison_graph", compare_text(docs, svc, lang), docs, answer_confidence(state))
+
+
+comparison_graph = steps(
+    "comparison_graph", ComparisonState, ("resolve_products", resolve_products), ("compose_table", compose)
+)

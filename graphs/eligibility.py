@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -12,7 +12,7 @@ from bank_router.knowledge.schema import Product
 from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
-from graphs.common import answer, answer_confidence, candidates, turn_entities, turn_products
+from graphs.common import answer, answer_confidence, candidates, steps, turn_entities, turn_products
 
 Status = Literal["met", "unmet", "unknown", "condition"]
 
@@ -143,20 +143,46 @@ def _across_candidates(state: RouterState, svc: Services, ents: Entities, lang: 
     return answer("eligibility_graph", "\n".join(lines), fits, answer_confidence(state))
 
 
-def eligibility_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
+class EligibilityState(RouterState):
+    product: str | None  # the product the applicant asks about
+    checks: list[dict[str, Any]]  # one RuleCheck per rule of its front matter
+
+
+def resolve_product(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any]:
+    docs = turn_products(state, runtime.context.services)
+    return {"product": docs[0].meta.id if docs else None}
+
+
+def evaluate_rules(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, pid = runtime.context.services, state["product"]
+    if pid is None:
+        return {"checks": []}
+    checks = evaluate(svc.catalog.products[pid].meta, turn_entities(state), svc, state["language"])
+    return {"checks": [asdict(c) for c in checks]}
+
+
+def compose(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
     ents = turn_entities(state)
-    docs = turn_products(state, svc)
-    if not docs:
+    if state["product"] is None:
         if ents.get("types") or ents.get("verticals") or ents.get("domains"):
             return _across_candidates(state, svc, ents, lang)
         msg = svc.templates.t("clar_generic", lang)
         return answer("clarification_agent", msg, [], 0.4)
-    doc = docs[0]
-    checks = evaluate(doc.meta, ents, svc, lang)
+    doc = svc.catalog.products[state["product"]]
+    checks = [RuleCheck(**c) for c in state["checks"]]
     message, asks = verdict_text(doc, checks, ents, svc, lang)
     out = answer("eligibility_graph", message, [doc], answer_confidence(state))
     if asks:
         out["answer"]["confidence"] = min(out["answer"]["confidence"], 0.8)
     out["answer"]["pending"] = asks
     return out
+
+
+eligibility_graph = steps(
+    "eligibility_graph",
+    EligibilityState,
+    ("resolve_product", resolve_product),
+    ("evaluate_rules", evaluate_rules),
+    ("compose", compose),
+)

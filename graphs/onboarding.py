@@ -21,7 +21,7 @@ from bank_router.tools.onboarding import GUIDE_ID, OnboardingGuideResult
 from bank_router.tools.spec import ToolError
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
-from graphs.common import answer, answer_confidence, turn_products
+from graphs.common import answer, answer_confidence, steps, turn_products
 from nodes.entities import last_user_text
 
 # "onboard a new customer", "register a customer": the speaker is staff, not the customer.
@@ -109,11 +109,23 @@ def _staff_guide(state: RouterState, runtime: Runtime[Context], guide: Doc[Onboa
     return out
 
 
-def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    svc, lang = runtime.context.services, state["language"]
+class OnboardingState(RouterState):
+    guide: str | None  # the onboarding guide whose steps answer the turn
+    product: str | None  # the product it is about, if one is named
+
+
+def find_guide(state: OnboardingState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc = runtime.context.services
     products = turn_products(state, svc)
     product = products[0] if products else None
     guide = choose_guide(svc, state["entities"], product, last_user_text(state))
+    return {"guide": guide.meta.id if guide else None, "product": product.meta.id if product else None}
+
+
+def compose_steps(state: OnboardingState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, lang = runtime.context.services, state["language"]
+    product = svc.catalog.products.get(state["product"] or "")
+    guide = svc.catalog.onboarding.get(state["guide"] or "")
     if guide is None:
         return answer("clarification_agent", svc.templates.t("clar_generic", lang), [], 0.4)
     if guide.meta.id == GUIDE_ID and product is None and (staff := _staff_guide(state, runtime, guide)):
@@ -131,3 +143,8 @@ def onboarding_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str,
         domain=domain,
         vertical=vertical,
     )
+
+
+onboarding_graph = steps(
+    "onboarding_graph", OnboardingState, ("find_guide", find_guide), ("compose_steps", compose_steps)
+)

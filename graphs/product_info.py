@@ -6,19 +6,16 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from bank_router.classifier import classifier_views
 from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import Product
 from bank_router.parsing import fold, to_bangla_digits
 from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
-from graphs.common import answer, answer_confidence, candidates, turn_products
+from graphs.common import answer, answer_confidence, candidates, steps, turn_products
 from graphs.eligibility import evaluate
 from graphs.product_info_llm import from_chunks
 from nodes.entities import last_user_text
-
-MIN_RETRIEVAL_SCORE = 0.3
 
 
 def _items(values: list[str]) -> str:
@@ -84,30 +81,17 @@ def _definition(doc: Doc[Any], lang: str) -> str:
     return f"{name(doc, lang)}: {text}"
 
 
-def _retrieve(state: RouterState, svc: Services, lang: str) -> dict[str, Any] | None:
-    _, semantic = classifier_views(last_user_text(state), svc.catalog)
-    hits = svc.index.search(svc.embedder.encode([semantic])[0], k=3)
-    if not hits or hits[0].score < MIN_RETRIEVAL_SCORE:
-        return None
-    doc = svc.catalog.doc(hits[0].path)
-    if doc is None:
-        return None
-    if isinstance(doc.meta, Product):
-        aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
-        text = describe(doc, aspects, svc, lang)
-    elif hasattr(doc.meta, "definition") or hasattr(doc.meta, "summary"):
-        text = _definition(doc, lang)
-    else:
-        text = hits[0].text.split("\n", 1)[-1].strip()
-    conf = answer_confidence(state) * min(1.0, 0.5 + hits[0].score)
-    return answer("product_info_graph", text, [doc], conf)
+class InfoState(RouterState):
+    kind: str  # what answers it: products, definitions, a list of a kind, or retrieval
+    docs: list[str]  # the knowledge files it answers from (retrieval fills them in)
+    score: float  # the best chunk's score, when retrieval found the document
+    excerpt: str  # and that chunk's text
 
 
-def product_info_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    svc, lang = runtime.context.services, state["language"]
-    ents = state["entities"]
+def resolve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The documents a question names: products, terms or policies, or a kind of product."""
+    svc, ents = runtime.context.services, state["entities"]
     aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
-    conf = answer_confidence(state)
     named = ents.get("products") or []
     defines = bool(ents.get("terms") or ents.get("policies"))
     # A named product, a follow-up about the last one, or a bare type asked about in detail.
@@ -119,22 +103,61 @@ def product_info_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
     ):
         docs = turn_products(state, svc)[: max(1, min(len(named), 3))]
         if docs:
-            text = "\n".join(describe(d, aspects, svc, lang) for d in docs)
-            return answer("product_info_graph", text, docs, conf)
+            return {"kind": "products", "docs": [d.path for d in docs]}
     glossary = [svc.catalog.glossary[t] for t in ents.get("terms", [])][:2]
     policies = [svc.catalog.policies[p] for p in ents.get("policies", [])][:1]
     if glossary or policies:
-        defs: list[Doc[Any]] = [*glossary, *policies]
-        text = "\n".join(_definition(d, lang) for d in defs)
-        return answer("product_info_graph", text, defs, conf)
+        return {"kind": "definitions", "docs": [d.path for d in (*glossary, *policies)]}
     if ents.get("types") or ents.get("verticals"):
         pool = candidates(svc, ents)[:8]
         if pool:
-            vertical = pool[0].meta.vertical
-            what = svc.templates.t(f"what_{vertical}", lang)
-            items = "; ".join(f"{name(d, lang)} ({pick(d.meta, 'summary', lang).rstrip('.।')})" for d in pool)
-            text = svc.templates.t("info_products_list", lang, what=what, items=items)
-            return answer("product_info_graph", text, pool, conf)
-    found = _retrieve(state, svc, lang) or answer("clarification_agent", svc.templates.t("info_nothing", lang), [], 0.4)
+            return {"kind": "list", "docs": [d.path for d in pool]}
+    return {"kind": "retrieval", "docs": []}
+
+
+def retrieve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Nothing named: the document whose prose is nearest the question."""
+    if state["kind"] != "retrieval":
+        return {}
+    svc = runtime.context.services
+    hits = svc.retriever.search(last_user_text(state), "describe")
+    if not hits or svc.catalog.doc(hits[0].path) is None:
+        return {"docs": [], "score": 0.0, "excerpt": ""}
+    return {"docs": [hits[0].path], "score": hits[0].score, "excerpt": hits[0].text.split("\n", 1)[-1].strip()}
+
+
+def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
+    svc, lang = runtime.context.services, state["language"]
+    aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
+    conf = answer_confidence(state)
+    docs: list[Doc[Any]] = [d for p in state["docs"] if (d := svc.catalog.doc(p)) is not None]
+    kind = state["kind"]
+    if kind == "products":
+        text = "\n".join(describe(d, aspects, svc, lang) for d in docs)
+        return answer("product_info_graph", text, docs, conf)
+    if kind == "definitions":
+        return answer("product_info_graph", "\n".join(_definition(d, lang) for d in docs), docs, conf)
+    if kind == "list":
+        what = svc.templates.t(f"what_{docs[0].meta.vertical}", lang)
+        items = "; ".join(f"{name(d, lang)} ({pick(d.meta, 'summary', lang).rstrip('.।')})" for d in docs)
+        return answer(
+            "product_info_graph", svc.templates.t("info_products_list", lang, what=what, items=items), docs, conf
+        )
+    if docs:
+        doc = docs[0]
+        if isinstance(doc.meta, Product):
+            text = describe(doc, aspects, svc, lang)
+        elif hasattr(doc.meta, "definition") or hasattr(doc.meta, "summary"):
+            text = _definition(doc, lang)
+        else:
+            text = state["excerpt"]
+        found = answer("product_info_graph", text, [doc], conf * min(1.0, 0.5 + state["score"]))
+    else:
+        found = answer("clarification_agent", svc.templates.t("info_nothing", lang), [], 0.4)
     # The templates cannot answer this one: the model may, from the retrieved chunks, with citations.
     return from_chunks(state, runtime, found) or found
+
+
+product_info_graph = steps(
+    "product_info_graph", InfoState, ("resolve", resolve), ("retrieve", retrieve), ("compose", compose)
+)

@@ -13,7 +13,6 @@ import structlog
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from bank_router.classifier import classifier_views
 from bank_router.llm.prompts import RETRIEVAL_SYSTEM, delimit, language_name
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
@@ -25,7 +24,6 @@ from nodes.phrase import REJECTED, language_ok
 log = structlog.get_logger(__name__)
 
 CHUNKS = 4
-MIN_SCORE = 0.25
 NO_ANSWER = "NO_ANSWER"
 _CITE = re.compile(r"\[(\d{1,2})\]")
 
@@ -36,8 +34,7 @@ def from_chunks(state: RouterState, runtime: Runtime[Context], fallback: dict[st
     if svc.llm is None:
         return None
     text = last_user_text(state)
-    _, semantic = classifier_views(text, svc.catalog)
-    hits = [h for h in svc.index.search(svc.embedder.encode([semantic])[0], k=CHUNKS) if h.score >= MIN_SCORE]
+    hits = svc.retriever.search(text, "model_excerpts", k=CHUNKS)
     if not hits:
         return None
     excerpts = "\n\n".join(delimit(f"[{i}] {h.path}", h.text) for i, h in enumerate(hits, 1))

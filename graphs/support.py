@@ -27,6 +27,8 @@ AGENT = "support_graph"
 CONTACT = "contact_us"  # the topic that holds the bank-wide facts (hotline, hours, email)
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
+URGENT_WITHIN = 5  # with a sign of money at risk, an urgent topic among the top five...
+URGENT_SHARE = 0.2  # ... scoring at least this share of the best one, answers instead
 CLARIFY_BELOW = 0.05  # under this, with a close second, ask which of the two it is
 
 
@@ -50,6 +52,11 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
         scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
     ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
     best, p = ranked[0], scores[ranked[0]]
+    if svc.catalog.urgent_matcher.find(fold(text)) and not svc.catalog.support[best].meta.urgent:
+        # Money or access at risk: an urgent topic close behind the best one answers instead.
+        urgent = [t for t in ranked[:URGENT_WITHIN] if svc.catalog.support[t].meta.urgent]
+        if urgent and scores[urgent[0]] >= URGENT_SHARE * p:
+            return {"topic": urgent[0], "confidence": min(1.0, p), "runner_up": None, "reason": "urgent cue"}
     last = memory.get("last_topic")
     if follow_up and last in svc.catalog.support and p < KEEP_LAST_BELOW:
         return {"topic": last, "confidence": 0.6, "runner_up": None, "reason": "follow-up keeps the topic"}
@@ -80,12 +87,17 @@ def uses_shared(doc: Doc[SupportTopic]) -> bool:
     return any("{" + key + "}" in t for t in texts for key in SHARED_FACTS)
 
 
-def render(doc: Doc[SupportTopic], svc: Services, lang: str, caller: Caller) -> tuple[str, list[Doc[Any]]]:
+def render(
+    doc: Doc[SupportTopic], svc: Services, lang: str, caller: Caller, urgent: bool = False
+) -> tuple[str, list[Doc[Any]]]:
     """The topic's answer, then what to do, then when to ask a person; and the files it rests on."""
     contact = svc.catalog.support.get(CONTACT)
     values = fact_values(doc, contact, svc, lang)
     tpl, m = svc.templates, doc.meta
     parts = [pick(m, "answer", lang).format(**values)]
+    if urgent and not m.urgent:
+        # A sign of money at risk on a topic that is not itself urgent: say what to do now, first.
+        parts.insert(0, tpl.t("support_urgent_lead", lang, hotline=values.get("hotline", "")))
     if m.needs_records and not caller.is_staff:
         parts.append(tpl.t("support_records_signed_out", lang))
     steps = [(s.bn if lang == "bn" else s.en).format(**values) for s in m.steps]
@@ -100,7 +112,7 @@ def render(doc: Doc[SupportTopic], svc: Services, lang: str, caller: Caller) -> 
     if handover:
         parts.append(handover.format(**values))
     docs: list[Doc[Any]] = [doc]
-    if contact is not None and contact is not doc and uses_shared(doc):
+    if contact is not None and contact is not doc and (uses_shared(doc) or (urgent and not m.urgent)):
         docs.append(contact)
     return "\n\n".join(parts), docs
 
@@ -118,7 +130,8 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
         out["answer"]["domain"] = out["answer"]["vertical"] = None
         return out
     doc = catalog.support[chosen["topic"]]
-    text, docs = render(doc, svc, lang, runtime.context.caller)
+    urgent = bool(svc.catalog.urgent_matcher.find(fold(last_user_text(state))))
+    text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
     products = [catalog.products[p] for p in state["entities"].get("products", []) if p in catalog.products]
     domain = products[0].meta.domain if products else None
     routed = float(state["route"].get("confidence", 0.7))

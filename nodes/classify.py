@@ -44,13 +44,14 @@ _MY_RECORDS = re.compile(
     r"|(আমার|আমাদের)\s+(\S+\s+){0,2}(ব্যালেন্স|হিসাব|অ্যাকাউন্ট|একাউন্ট|লেনদেন|টাকা|বেতন|স্টেটমেন্ট|কার্ড)"
 )
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
-STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent")
+STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent", "everyday banking, leaning")
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
-RETRIEVAL_ANSWERS = 0.6  # cosine score at which one knowledge chunk answers an unsure turn
-SUPPORT_RETRIEVAL = 0.5  # a support topic's chunk this close answers an unsure everyday-banking turn
 SUPPORT = "support_graph"
+PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answers instead of support
 VAGUE_WORDS = 5  # a support question this short that names nothing may be too vague to answer
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
+VAGUE_OUT = 0.2  # ... and out of scope when that reading is this likely and no banking word is used
+VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
@@ -139,6 +140,11 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     if label == "onboarding_graph" and unguided and (ents.get("topics") or pred.scores.get(SUPPORT, 0.0) >= 0.25):
         # "How do I activate my card?": no account-opening guide fits; a support topic does.
         return {"agent": SUPPORT, "confidence": max(p, 0.6), "reason": "how-to of a service, no guide"}
+    products = ents.get("products") or ents.get("implied")
+    alt, q = _best_answering(pred, ents)
+    if label == SUPPORT and products and not (ents.get("topics") or ents.get("urgent")) and q >= PRODUCT_OVER_SUPPORT:
+        # "How much can I withdraw a day with the Youth account?": the product's own facts answer it.
+        return {"agent": alt, "confidence": max(q, 0.6), "reason": "named product over service"}
     if label == SUPPORT and ents.get("guides") and pred.scores.get("onboarding_graph", 0.0) >= 0.15:
         # "How do I get a debit card?" names an onboarding guide: its steps answer it.
         return {"agent": "onboarding_graph", "confidence": max(p, 0.6), "reason": "guide named"}
@@ -188,7 +194,8 @@ def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Ro
         return route
     if any(ents.get(k) for k in ("products", "terms", "guides", "policies")):
         return route  # about our published products, not platform records
-    if ents.get("ids") or route.get("reason") in STAFF_OVERRIDABLE:
+    everyday = route["agent"] == SUPPORT and not (ents.get("topics") or ents.get("urgent"))
+    if ents.get("ids") or route.get("reason") in STAFF_OVERRIDABLE or everyday:
         return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.6), "reason": "staff look-up"}
     return route
 
@@ -213,17 +220,18 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
     if route["agent"] == SUPPORT and _vague(text, state["entities"]):
         top = svc.topics.predict(lexical, vector)
-        if top.confidence < VAGUE_TOPIC:
+        if not state["entities"].get("service") and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT:
+            # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
+            route = {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
+        elif top.confidence < VAGUE_TOPIC or pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT:
             # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
             options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
             route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
     if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
-        hits = svc.index.search(vector, k=1)
-        if hits and hits[0].path.startswith("knowledge/support/") and hits[0].score >= SUPPORT_RETRIEVAL:
-            route = {"agent": SUPPORT, "confidence": hits[0].score, "reason": "retrieval match, support"}
-        elif hits and hits[0].score >= RETRIEVAL_ANSWERS:
-            route = {"agent": "product_info_graph", "confidence": hits[0].score, "reason": "retrieval match"}
+        found = svc.retriever.route(text, vector)
+        if found:
+            route = {"agent": found[0], "confidence": found[1], "reason": "retrieval match"}
     ents = state["entities"]
     if svc.llm and needs_model(route, ents) and could_help(route, ents, text, runtime.context.caller, svc.catalog):
         # An unsure turn, or one whose agent lacks the product it needs; the pick is validated, never a refusal.

@@ -77,6 +77,8 @@ def extract(text: str, catalog: Catalog) -> Entities:
         ents["banking"] = True
     if catalog.service_matcher.find(folded):
         ents["service"] = True
+    if catalog.urgent_matcher.find(folded):
+        ents["urgent"] = True
     return ents
 
 

@@ -164,6 +164,7 @@ class Catalog:
         self.abroad_matcher = Matcher({w: "abroad" for w in self.lexicon.get("abroad_places", [])})
         self.banking_matcher = Matcher({w: "banking" for w in self.lexicon.get("banking_words", [])})
         self.service_matcher = Matcher({w: "service" for w in self.lexicon.get("service_words", [])})
+        self.urgent_matcher = Matcher({w: "urgent" for w in self.lexicon.get("urgent_words", [])})
         self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
         self.support_matcher = Matcher(
             {c: tid for tid, d in self.support.items() for c in (*d.meta.cues, *d.meta.cues_bn, *d.meta.cues_banglish)}

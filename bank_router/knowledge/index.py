@@ -77,8 +77,19 @@ def make_client(chroma_path: Path, chroma_url: str | None) -> Any:
 class KnowledgeIndex:
     def __init__(self, client: Any, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._col = client.get_or_create_collection(
-            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        self._client = client
+        self._col = self._collection()
+        if (self._col.metadata or {}).get("embedding_model") != embedder.model_id:
+            # Vectors of another model are meaningless to this one: start the collection again.
+            client.delete_collection(COLLECTION)
+            self._col = self._collection()
+
+    def _collection(self) -> Any:
+        return self._client.get_or_create_collection(
+            COLLECTION,
+            embedding_function=None,
+            metadata={"embedding_model": self._embedder.model_id},
+            configuration={"hnsw": {"space": "cosine"}},
         )
 
     def sync(self, catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:

@@ -34,6 +34,7 @@ class Entities(TypedDict, total=False):
     refers: bool  # points back: "what's its rate?"
     banking: bool  # uses everyday banking vocabulary
     service: bool  # uses everyday-service vocabulary (card, ATM, PIN, transfer...): never out of scope
+    urgent: bool  # signs that money or access is at risk now (stolen, fraud, "I didn't make this")
     compares: bool  # asks to compare ("vs", "difference", "তুলনা")
 
 
