@@ -1,4 +1,4 @@
-"""Typed dependencies: the caller (from a staff JWT, or anonymous), the owner of conversations, the runtime."""
+"""Typed dependencies: the runtime, the caller (from a staff JWT, or anonymous), the owner of conversations."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Header, Query, Request
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
 
 from api.errors import AppError
+from api.runtime import Runtime
 from bank_router.store import Owner, owner_of
 from bank_router.turn.context import Caller
 
@@ -32,8 +35,27 @@ def caller_from_token(token: str, secret: str) -> Caller:
     return Caller(sub=str(claims["sub"]), tenant=str(claims.get("tenant") or ""), permissions=frozenset(perms))
 
 
+def attach_runtime(app: Starlette, runtime: Runtime) -> None:
+    """Hold the runtime on the app for its lifetime (the lifespan does this; tests may set a stand-in)."""
+    app.state.runtime = runtime
+
+
+def runtime_of(source: Starlette | HTTPConnection) -> Runtime:
+    """The app's runtime, typed: from the app itself, or from a request or WebSocket (its app's)."""
+    app = source.app if isinstance(source, HTTPConnection) else source
+    runtime: Runtime = app.state.runtime
+    return runtime
+
+
+def get_runtime(conn: HTTPConnection) -> Runtime:
+    return runtime_of(conn)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
 def get_caller(request: Request) -> Caller:
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     header = request.headers.get("authorization")
     if not header:
         if settings.require_ai_agent:

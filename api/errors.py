@@ -42,12 +42,19 @@ def trace_id_of(request: Request) -> str:
     return str(getattr(request.state, "trace_id", "") or request.headers.get("x-trace-id", ""))
 
 
-def error_response(
-    status: int, code: str, message: str, trace_id: str, details: Any = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def error_body(code: str, message: str, trace_id: str, details: Any = None) -> dict[str, Any]:
+    """The contract's error JSON, the one definition: HTTP responses, SSE `error` events and WebSocket errors."""
     body: dict[str, Any] = {"error_code": code, "message": message, "trace_id": trace_id}
     if details is not None:
         body["details"] = details
+    return body
+
+
+def error_response(
+    status: int, code: str, message: str, trace_id: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An HTTP error: `error_body` with its status, the trace id echoed as `X-Trace-Id`."""
+    body = error_body(code, message, trace_id, details)
     return JSONResponse(body, status_code=status, headers={**(headers or {}), "X-Trace-Id": trace_id})
 
 

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.routing import Route
 
 from api import errors
+from api.deps import RuntimeDep, attach_runtime, runtime_of
 from api.mcp import PATH as MCP_PATH
 from api.mcp import McpEndpoint
 from api.middleware import TraceAndLimit
@@ -34,12 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Building services is blocking work (index sync, model load): keep it off the event loop.
         opened = open_runtime(settings)
-        app.state.runtime = await asyncio.to_thread(opened.__enter__)
+        attach_runtime(app, await asyncio.to_thread(opened.__enter__))
         try:
             async with realtime(app, settings), mcp.running():
                 yield
                 # Turns whose clients left still finish and are stored before the store closes.
-                if drain := getattr(app.state.runtime, "drain", None):
+                if drain := getattr(runtime_of(app), "drain", None):
                     await drain()
         finally:
             opened.__exit__(None, None, None)
@@ -66,8 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "index.html")
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, object]:
-        rt = app.state.runtime
+    async def healthz(rt: RuntimeDep) -> dict[str, object]:
         return {
             "status": "ok",
             # The engine configured; each chat response says whether the model shaped that answer.

@@ -22,7 +22,7 @@ from mcp.shared.exceptions import MCPError
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from api.deps import caller_from_token
+from api.deps import caller_from_token, runtime_of
 from api.errors import AppError, error_response, trace_id_of
 from api.ratelimit import caller_key, enforce
 from bank_router.tools import TOOLS, Tool, ToolArgumentError, ToolDeps, ToolError, ToolForbidden, ToolNotFound, execute
@@ -69,7 +69,7 @@ async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallTool
     caller = request.scope.get("state", {}).get(_CALLER) if request is not None else None
     if request is None or not isinstance(caller, Caller):
         raise MCPError(types.INVALID_REQUEST, "A staff token is required: 'Authorization: Bearer <token>'.")
-    deps: ToolDeps = request.app.state.runtime.services.tools
+    deps: ToolDeps = runtime_of(request).services.tools
     try:
         # The same budget as POST /api/tools/{name}/execute: an MCP client is one more way to run tools.
         await enforce(getattr(request.app.state, "limiter", None), "tools", caller_key(caller, None, None))
@@ -128,7 +128,7 @@ class McpEndpoint:
                 raise AppError(
                     401, "UNAUTHORIZED", "The MCP endpoint needs a staff token: 'Authorization: Bearer <token>'."
                 )
-            caller = caller_from_token(token.strip(), request.app.state.runtime.settings.auth_jwt_secret)
+            caller = caller_from_token(token.strip(), runtime_of(request).settings.auth_jwt_secret)
         except AppError as exc:
             response = error_response(
                 exc.status, exc.code, exc.message, trace_id_of(request), headers={"WWW-Authenticate": "Bearer"}

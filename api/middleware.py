@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_response
 
 
 class TraceAndLimit:
@@ -22,7 +22,7 @@ class TraceAndLimit:
         scope.setdefault("state", {})["trace_id"] = trace_id
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(send, trace_id, self.max_body)
+            await _too_large(scope, receive, send, trace_id, self.max_body)
             return
         received = 0
 
@@ -46,29 +46,13 @@ class TraceAndLimit:
         try:
             await self.app(scope, limited_receive, send_with_trace)
         except _BodyTooLarge:
-            await _too_large(send, trace_id, self.max_body)
+            await _too_large(scope, receive, send, trace_id, self.max_body)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, trace_id: str, limit: int) -> None:
-    body: dict[str, Any] = {
-        "error_code": "PAYLOAD_TOO_LARGE",
-        "message": f"The request body exceeds {limit} bytes.",
-        "trace_id": trace_id,
-    }
-    data = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-                (b"x-trace-id", trace_id.encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})
+async def _too_large(scope: Scope, receive: Receive, send: Send, trace_id: str, limit: int) -> None:
+    response = error_response(413, "PAYLOAD_TOO_LARGE", f"The request body exceeds {limit} bytes.", trace_id)
+    await response(scope, receive, send)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
+from api.deps import runtime_of
 from bank_router.platform.db import make_engine, platform_url
 from bank_router.ratelimit import make_limiter
 from bank_router.settings import Settings
@@ -31,7 +32,7 @@ async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     dispatcher: WebhookDispatcher | None = None
     if await asyncio.to_thread(registry.ready):
         dispatcher = WebhookDispatcher(registry, policy)
-        dispatcher.start(app.state.runtime.services.events)
+        dispatcher.start(runtime_of(app).services.events)
     else:
         # An unmigrated database: the rest of the API works; the webhook routes answer 503.
         log.warning("webhooks_disabled", reason="table missing: run the migrations")

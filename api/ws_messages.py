@@ -7,6 +7,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from api.errors import error_body
+
 M = TypeVar("M", bound=BaseModel)
 
 CLIENT_EVENTS = ("auth", "chat_message", "get_conversations", "get_conversation")
@@ -102,5 +104,5 @@ def envelope(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def error_data(code: str, message: str, trace_id: str, **extra: Any) -> dict[str, Any]:
-    """The contract's error shape; `error` repeats the message for seed 000's clients."""
-    return {"error_code": code, "message": message, "trace_id": trace_id, "error": message, **extra}
+    """The contract's error body (`error_body`); `error` repeats the message for seed 000's clients."""
+    return {**error_body(code, message, trace_id), "error": message, **extra}

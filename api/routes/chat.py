@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.answers import response_body
-from api.deps import CallerDep
+from api.deps import CallerDep, RuntimeDep
 from api.errors import trace_id_of
 from api.ratelimit import rate_limited
 from api.schemas import SCENARIOS, ChatRequest, ChatResponse, ErrorResponse
@@ -23,8 +23,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def chat(
     body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],
     caller: CallerDep,
+    runtime: RuntimeDep,
     request: Request,
 ) -> ChatResponse:
-    runtime = request.app.state.runtime
     ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
     return ChatResponse.model_validate(response_body(ans, trace_id_of(request)))

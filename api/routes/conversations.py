@@ -21,9 +21,10 @@ from api.conversation_schemas import (
     FeedbackResponse,
     UsageReport,
 )
-from api.deps import CallerDep, OwnerDep, owner_for
+from api.deps import CallerDep, OwnerDep, RuntimeDep, owner_for
 from api.errors import AppError
 from api.ratelimit import rate_limited
+from api.runtime import Runtime
 from api.schemas import ErrorResponse
 from bank_router.store import ConversationStore
 
@@ -35,9 +36,9 @@ _LISTED = [Depends(rate_limited("conversations"))]
 MAX_USAGE_DAYS = 366
 
 
-async def _call(request: Request, fn: Callable[[ConversationStore], T]) -> T:
+async def _call(runtime: Runtime, fn: Callable[[ConversationStore], T]) -> T:
     """Run blocking store work off the event loop; a store that is down is a 503, not a 500."""
-    store: ConversationStore | None = getattr(request.app.state.runtime, "store", None)
+    store: ConversationStore | None = getattr(runtime, "store", None)
     if store is None:
         raise AppError(503, "SERVICE_UNAVAILABLE", "The conversation store is not available.")
     try:
@@ -52,31 +53,31 @@ def _not_found() -> AppError:
 
 @router.get("/conversations", response_model=ConversationList, responses=_ERRORS, dependencies=_LISTED)
 async def list_conversations(
-    request: Request,
     owner: OwnerDep,
+    runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """The caller's conversations, most recently active first."""
-    total, items = await _call(request, lambda s: s.list(owner, limit, offset))
+    total, items = await _call(runtime, lambda s: s.list(owner, limit, offset))
     return {"data": items, "meta": {"total": total, "limit": limit, "offset": offset}}
 
 
 @router.get(
     "/conversations/{conversation_id}", response_model=ConversationDetail, responses=_ERRORS, dependencies=_LISTED
 )
-async def get_conversation(request: Request, owner: OwnerDep, conversation_id: str) -> dict[str, Any]:
+async def get_conversation(owner: OwnerDep, runtime: RuntimeDep, conversation_id: str) -> dict[str, Any]:
     """One of the caller's conversations with its messages in order."""
-    found = await _call(request, lambda s: s.get(owner, conversation_id))
+    found = await _call(runtime, lambda s: s.get(owner, conversation_id))
     if found is None:
         raise _not_found()
     return found
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204, responses=_ERRORS)
-async def delete_conversation(request: Request, owner: OwnerDep, conversation_id: str) -> Response:
+async def delete_conversation(owner: OwnerDep, runtime: RuntimeDep, conversation_id: str) -> Response:
     """Delete one of the caller's conversations: messages, feedback and the session's graph memory."""
-    if not await _call(request, lambda s: s.delete(owner, conversation_id)):
+    if not await _call(runtime, lambda s: s.delete(owner, conversation_id)):
         raise _not_found()
     return Response(status_code=204)
 
@@ -86,11 +87,12 @@ async def submit_feedback(
     request: Request,
     body: FeedbackRequest,
     caller: CallerDep,
+    runtime: RuntimeDep,
     x_session_id: Annotated[str | None, Header(max_length=128)] = None,
 ) -> dict[str, Any]:
     """Rate one of the caller's answers (1–5, optional comment); rating it again replaces the rating."""
     owner = owner_for(caller, x_session_id or body.session_id or request.query_params.get("session_id"))
-    saved = await _call(request, lambda s: s.feedback(owner, body.message_id, body.rating, body.feedback))
+    saved = await _call(runtime, lambda s: s.feedback(owner, body.message_id, body.rating, body.feedback))
     if saved is None:
         raise AppError(404, "NOT_FOUND", "Message not found.")
     return {"success": True, "message": "Feedback recorded successfully", **saved}
@@ -98,9 +100,9 @@ async def submit_feedback(
 
 @router.get("/usage", response_model=UsageReport, responses={**_ERRORS, 403: {"model": ErrorResponse}})
 async def usage(
-    request: Request,
     owner: OwnerDep,
     caller: CallerDep,
+    runtime: RuntimeDep,
     scope: Annotated[Literal["own", "tenant"], Query(description="tenant: all staff of your tenant")] = "own",
     from_: Annotated[date | None, Query(alias="from", description="first UTC day (default: 29 days before to)")] = None,
     to: Annotated[date | None, Query(description="last UTC day (default: today)")] = None,
@@ -109,13 +111,12 @@ async def usage(
     `scope=tenant` (staff with `insights:read`) every staff turn of your tenant."""
     if scope == "tenant" and not caller.can("insights:read"):
         raise AppError(403, "FORBIDDEN", "The permissions 'ai_agent' and 'insights:read' are needed for tenant usage.")
-    runtime = request.app.state.runtime
     last = to or datetime.fromtimestamp(runtime.services.clock(), UTC).date()
     first = from_ or last - timedelta(days=29)
     if first > last or (last - first).days >= MAX_USAGE_DAYS:
         raise AppError(422, "VALIDATION_ERROR", f"'from' must be on or before 'to', at most {MAX_USAGE_DAYS} days.")
     if scope == "tenant":
-        report = await _call(request, lambda s: s.usage(None, caller.tenant, first, last))
+        report = await _call(runtime, lambda s: s.usage(None, caller.tenant, first, last))
     else:
-        report = await _call(request, lambda s: s.usage(owner, None, first, last))
+        report = await _call(runtime, lambda s: s.usage(owner, None, first, last))
     return {"scope": scope, **report}

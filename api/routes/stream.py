@@ -12,9 +12,10 @@ from fastapi import APIRouter, Body, Depends, Request
 from sse_starlette import EventSourceResponse, JSONServerSentEvent
 
 from api.answers import chunks, in_background, response_body, usage_of
-from api.deps import CallerDep
-from api.errors import AppError, trace_id_of
+from api.deps import CallerDep, RuntimeDep
+from api.errors import AppError, error_body, trace_id_of
 from api.ratelimit import rate_limited
+from api.runtime import Runtime
 from api.schemas import SCENARIOS, ChatRequest, ErrorResponse
 from bank_router.turn.context import Caller
 
@@ -32,7 +33,7 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _run_turn(runtime: Any, body: ChatRequest, caller: Caller) -> tuple[dict[str, Any], float]:
+async def _run_turn(runtime: Runtime, body: ChatRequest, caller: Caller) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
     ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
     return ans, (time.perf_counter() - started) * 1000
@@ -45,11 +46,11 @@ async def _events(
         # Shielded: if the client goes away, this generator is cancelled but the turn still completes and is stored.
         ans, latency_ms = await asyncio.shield(turn)
     except AppError as exc:
-        yield JSONServerSentEvent({"error_code": exc.code, "message": exc.message, "trace_id": trace_id}, event="error")
+        yield JSONServerSentEvent(error_body(exc.code, exc.message, trace_id, exc.details), event="error")
         return
     except Exception as exc:
         log.error("stream_turn_failed", error_type=type(exc).__name__, trace_id=trace_id)
-        err = {"error_code": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "trace_id": trace_id}
+        err = error_body("INTERNAL_ERROR", "An unexpected error occurred.", trace_id)
         yield JSONServerSentEvent(err, event="error")
         return
     # The turn is complete, output guard included, before its first token leaves.
@@ -71,8 +72,9 @@ async def _events(
 async def chat_stream(
     body: Annotated[ChatRequest, Body(openapi_examples=SCENARIOS)],
     caller: CallerDep,
+    runtime: RuntimeDep,
     request: Request,
 ) -> EventSourceResponse:
     """The same turn as POST /api/chat, streamed; validation and auth errors are plain JSON errors."""
-    turn = in_background(_run_turn(request.app.state.runtime, body, caller))
+    turn = in_background(_run_turn(runtime, body, caller))
     return EventSourceResponse(_events(turn, trace_id_of(request)), ping=15)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from api.deps import CallerDep
+from api.deps import CallerDep, RuntimeDep
 from api.errors import AppError
 from api.ratelimit import rate_limited
 from api.schemas import ErrorResponse, ToolExecuteRequest, ToolExecuteResponse, ToolList
@@ -57,7 +57,9 @@ async def tool_details(name: str) -> dict[str, Any]:
     responses=_errors(401, 403, 404, 422, 429, 500, 503),
     dependencies=[Depends(rate_limited("tools"))],
 )
-async def execute_tool(name: str, body: ToolExecuteRequest, caller: CallerDep, request: Request) -> ToolExecuteResponse:
+async def execute_tool(
+    name: str, body: ToolExecuteRequest, caller: CallerDep, runtime: RuntimeDep
+) -> ToolExecuteResponse:
     """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously)."""
     tool = _tool(name)
     if tool.permission is not None and not caller.is_staff:
@@ -67,7 +69,7 @@ async def execute_tool(name: str, body: ToolExecuteRequest, caller: CallerDep, r
             f"The tool '{tool.name}' needs a staff token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    deps: ToolDeps = request.app.state.runtime.services.tools
+    deps: ToolDeps = runtime.services.tools
     try:
         # Tools run blocking SQL: keep them off the event loop.
         result = await asyncio.to_thread(execute, tool.name, body.parameters, caller, deps)

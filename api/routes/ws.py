@@ -19,9 +19,10 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.answers import chunks, in_background, response_body
-from api.deps import caller_from_token
+from api.deps import caller_from_token, runtime_of
 from api.errors import AppError
 from api.ratelimit import caller_key, enforce
+from api.runtime import Runtime
 from api.ws_conversations import ConversationQueries
 from api.ws_messages import (
     BadMessage,
@@ -52,7 +53,7 @@ class Connection:
 
     def __init__(self, ws: WebSocket, caller: Caller) -> None:
         self.ws, self.caller = ws, caller
-        self.runtime: Any = ws.app.state.runtime
+        self.runtime: Runtime = runtime_of(ws)
         self.loop = asyncio.get_running_loop()
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.session_id: str | None = ws.query_params.get("session_id") or None
@@ -165,10 +166,11 @@ async def _run(conn: Connection, kind: str, data: dict[str, Any], trace_id: str)
 @router.websocket("/ws")
 async def websocket_endpoint(ws: WebSocket) -> None:
     await ws.accept()
-    settings = ws.app.state.runtime.settings
+    runtime = runtime_of(ws)
+    settings = runtime.settings
     conn = Connection(ws, Caller())
     writer = asyncio.create_task(conn.writer())
-    unsubscribe = ws.app.state.runtime.services.events.subscribe(conn.on_event)
+    unsubscribe = runtime.services.events.subscribe(conn.on_event)
     close_code: int | None = None
     try:
         token = ws.query_params.get("token")

@@ -34,7 +34,8 @@ class Retriever:
     def vector(self, text: str) -> NDArray[np.float32]:
         """The message as the classifiers and the index see it (names masked, Bangla glossed)."""
         _, semantic = classifier_views(text, self.catalog)
-        return self.embedder.encode([semantic])[0]
+        vec: NDArray[np.float32] = self.embedder.encode([semantic])[0]
+        return vec
 
     def search(self, text: str, purpose: Purpose, k: int = 3, vector: NDArray[np.float32] | None = None) -> list[Chunk]:
         """The top `k` chunks that reach the purpose's threshold, best first."""

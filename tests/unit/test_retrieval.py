@@ -1,0 +1,55 @@
+"""The Retriever's thresholds, and the embedding model's identity kept with the vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from bank_router.embeddings import make_embedder
+from bank_router.knowledge.catalog import Catalog
+from bank_router.knowledge.index import KnowledgeIndex, make_client
+from bank_router.knowledge.retriever import THRESHOLDS
+from bank_router.services import Services
+from bank_router.settings import ROOT
+
+
+class _Hashing:
+    """A stand-in model: deterministic vectors, a name of its own."""
+
+    dim = 8
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
+        m = np.array(rows, dtype=np.float32)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_a_new_embedding_model_rebuilds_the_index(tmp_path: Path) -> None:
+    catalog = Catalog(ROOT / "knowledge")
+    client = make_client(tmp_path / "chroma", None)
+    first = KnowledgeIndex(client, _Hashing("model-a"))
+    first.sync(catalog)
+    assert first.count() > 0
+    assert KnowledgeIndex(client, _Hashing("model-a")).sync(catalog)["reindexed"] == 0
+    swapped = KnowledgeIndex(client, _Hashing("model-b"))
+    assert swapped.count() == 0  # the old model's vectors are gone, not reused
+    assert swapped.sync(catalog)["reindexed"] == len(catalog.all_docs())
+
+
+def test_an_unknown_embedding_model_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="EMBEDDING_MODEL"):
+        make_embedder(tmp_path, model="someone/else")
+
+
+def test_retrieval_keeps_only_chunks_over_the_purpose_threshold(services: Services) -> None:
+    hits = services.retriever.search("what is mudaraba", "describe", k=5)
+    assert hits and all(h.score >= THRESHOLDS["describe"] for h in hits)
+    assert hits[0].path == "knowledge/glossary/mudaraba.md"
+    found = services.retriever.route("the cash machine ate my card and did not give it back")
+    assert found is not None and found[0] == "support_graph"
