@@ -1,8 +1,15 @@
-"""Offline intent classifier: sentence embeddings and character n-grams, two linear heads."""
+"""Offline intent classifier: sentence embeddings and character n-grams, two linear heads.
+
+Trained with scikit-learn, served without it: after fitting, only plain data is kept (the n-gram vocabulary,
+idf weights, the heads' coefficients as numpy arrays), so a serving worker never imports sklearn or scipy
+(about 80 MB resident together). The lexical features are computed here exactly as sklearn's
+TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True) transforms them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import pickle
 import re
 from dataclasses import dataclass
@@ -12,8 +19,6 @@ from typing import Any
 import numpy as np
 import structlog
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bank_router.embeddings import Embedder
 from bank_router.knowledge.catalog import Catalog
@@ -22,8 +27,10 @@ from bank_router.parsing import fold
 log = structlog.get_logger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
-VERSION = "3"  # bump when features change, so cached models are retrained
+VERSION = "5"  # bump when features or the cached format change, so cached models are retrained
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NGRAM_RANGE = (2, 5)
+_WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,95 @@ def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
 
 
 def _softmax(z: Any) -> NDArray[np.float64]:
-    """Multinomial logistic regression's probabilities, without sklearn's per-call validation."""
-    z = np.asarray(z, dtype=np.float64)[0]
+    """Multinomial logistic regression's probabilities (one row of scores), as sklearn computes them."""
+    z = np.asarray(z, dtype=np.float64).reshape(-1)
     e = np.exp(z - z.max())
     out: NDArray[np.float64] = e / e.sum()
     return out
+
+
+def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
+    """sklearn's char_wb analyzer (lowercase=True, no accent stripping): n-grams inside space-padded words.
+
+    A word whose padded length is at most n gives itself once, and no longer n-grams (sklearn's quirk)."""
+    text = _WHITE_SPACES.sub(" ", text.lower())
+    min_n, max_n = ngram_range
+    ngrams: list[str] = []
+    append = ngrams.append
+    for w in text.split():
+        w = " " + w + " "
+        w_len = len(w)
+        for n in range(min_n, max_n + 1):
+            offset = 0
+            append(w[offset : offset + n])
+            while offset + n < w_len:
+                offset += 1
+                append(w[offset : offset + n])
+            if offset == 0:
+                break
+    return ngrams
+
+
+@dataclass
+class CharTfidf:
+    """A fitted char_wb TfidfVectorizer (sublinear tf, idf, l2 norm) as plain data; transforms one text."""
+
+    vocabulary: dict[str, int]
+    idf: NDArray[np.float64]
+    ngram_range: tuple[int, int] = NGRAM_RANGE
+
+    @classmethod
+    def from_sklearn(cls, vectorizer: Any) -> CharTfidf:
+        assert vectorizer.analyzer == "char_wb" and vectorizer.lowercase and not vectorizer.strip_accents
+        assert vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"
+        assert vectorizer.preprocessor is None and not vectorizer.binary
+        vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+        idf = np.ascontiguousarray(vectorizer.idf_, dtype=np.float64)
+        return cls(vocabulary, idf, tuple(vectorizer.ngram_range))
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    def transform(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """The text's nonzero features: column indices and their weights, (1 + log tf) * idf, l2-normalised."""
+        vocabulary = self.vocabulary
+        counts: dict[int, int] = {}
+        for gram in char_wb_ngrams(text, self.ngram_range):
+            j = vocabulary.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        w = (np.log(tf) + 1.0) * self.idf[idx]
+        norm = math.sqrt(float(w @ w))
+        if norm > 0.0:
+            w /= norm
+        return idx, w
+
+
+@dataclass
+class LinearHead:
+    """A fitted linear classifier's scores, x @ coef.T + intercept, with sklearn's own arrays.
+
+    The arrays are kept as fitted (dtype and memory layout: the semantic head learns in float32 from float32
+    embeddings), so the scores are the very numbers sklearn's decision function gives."""
+
+    coef: NDArray[np.floating[Any]]  # (n_classes, n_features)
+    intercept: NDArray[np.floating[Any]]
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> LinearHead:
+        return cls(np.asarray(model.coef_), np.asarray(model.intercept_))
+
+    def dense(self, x: NDArray[Any]) -> NDArray[np.floating[Any]]:
+        out: NDArray[np.floating[Any]] = x @ self.coef.T + self.intercept
+        return out
+
+    def sparse(self, idx: NDArray[np.intp], values: NDArray[np.float64]) -> NDArray[np.floating[Any]]:
+        """Scores of a sparse row given by its nonzero columns and values."""
+        out: NDArray[np.floating[Any]] = self.coef[:, idx] @ values + self.intercept
+        return out
 
 
 class IntentClassifier:
@@ -76,32 +167,52 @@ class IntentClassifier:
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-        self._lex = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
-        self._sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
         self.labels: list[str] = []
+        self._tfidf: CharTfidf | None = None
+        self._lex: LinearHead | None = None
+        self._sem: LinearHead | None = None
 
     def fit(
         self, lexical: list[str], semantic: list[str], labels: list[str], vectors: NDArray[np.float32] | None = None
     ) -> IntentClassifier:
-        """`vectors` are the semantic texts' embeddings when the caller computed them already."""
-        x_lex = self._tfidf.fit_transform(lexical)
+        """`vectors` are the semantic texts' embeddings when the caller computed them already.
+
+        Trains with scikit-learn (imported here only) and keeps plain data, so serving needs neither it nor scipy."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=2)
+        lex = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
+        sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+        x_lex = tfidf.fit_transform(lexical)
         x_sem = self._embedder.encode(semantic) if vectors is None else vectors
-        self._lex.fit(x_lex, labels)
-        self._sem.fit(x_sem, labels)
-        self.labels = [str(c) for c in self._lex.classes_]
+        lex.fit(x_lex, labels)
+        sem.fit(x_sem, labels)
+        self.labels = [str(c) for c in lex.classes_]
+        self._tfidf = CharTfidf.from_sklearn(tfidf)
+        self._lex = LinearHead.from_sklearn(lex)
+        self._sem = LinearHead.from_sklearn(sem)
         return self
 
     def predict(self, lexical: str, semantic: str | NDArray[np.float32]) -> Prediction:
-        """Semantic input is the text, or its embedding when the caller computed it elsewhere."""
+        """Semantic input is the text, or its embedding when the caller computed it elsewhere.
+
+        Labels "group:part" (support_graph:cards) are learnt apart, so each part weighs as a class of its
+        own, and scored together as their group."""
         p = self.proba(lexical, semantic)
-        best = int(np.argmax(p))
-        return Prediction(self.labels[best], float(p[best]), {c: float(v) for c, v in zip(self.labels, p, strict=True)})
+        scores: dict[str, float] = {}
+        for c, v in zip(self.labels, p, strict=True):
+            group = c.split(":", 1)[0]
+            scores[group] = scores.get(group, 0.0) + float(v)
+        best = max(scores, key=lambda k: scores[k])
+        return Prediction(best, scores[best], scores)
 
     def proba(self, lexical: str, semantic: str | NDArray[np.float32]) -> NDArray[np.float64]:
+        if self._tfidf is None or self._lex is None or self._sem is None:
+            raise RuntimeError("IntentClassifier is not fitted")
         vec = self._embedder.encode([semantic]) if isinstance(semantic, str) else semantic.reshape(1, -1)
-        p_lex = _softmax(self._tfidf.transform([lexical]) @ self._lex.coef_.T + self._lex.intercept_)
-        p_sem = _softmax(vec @ self._sem.coef_.T + self._sem.intercept_)
+        p_lex = _softmax(self._lex.sparse(*self._tfidf.transform(lexical)))
+        p_sem = _softmax(self._sem.dense(vec))
         return np.asarray(0.5 * p_lex + 0.5 * p_sem, dtype=np.float64)
 
     # The embedder is a shared service, not part of the learned state.

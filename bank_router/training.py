@@ -21,6 +21,7 @@ ROUTER_PER_INTENT = 40  # everyday-banking rows per public intent for the router
 TOPIC_PER_INTENT = 50  # and for the topic classifier, which must tell close intents apart
 PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
 OTHER_TRAIN = "clinc150_other_train.jsonl"
+OUT_OF_SCOPE_DIR = "out_of_scope"  # beside the phrasings folder: our own off-topic rows
 
 
 def _jsonl(path: Path) -> list[dict[str, str]]:
@@ -76,6 +77,9 @@ def router_examples(train_file: Path, catalog: Catalog, public_dir: Path, phrasi
         if intent not in served and (intent == "oos" or n < OTHER_PER_INTENT):
             out.append(Example(row["text"], f"{OUT_OF_SCOPE}:{row['domain']}"))
             seen[intent] = n + 1
+    # Off-topic chat in Bangla and Banglish, which the public data (English) does not teach.
+    for file in sorted((phrasings_dir.parent / OUT_OF_SCOPE_DIR).glob("*.jsonl")):
+        out += [Example(r["text"], f"{OUT_OF_SCOPE}:chat") for r in _jsonl(file)]
     support = topic_examples(catalog, public_dir, phrasings_dir, ROUTER_PER_INTENT)
     # One class per support area, so everyday banking weighs by area, not as one class among ten.
     out += [Example(e.text, f"{SUPPORT}:{catalog.support[e.label].meta.area}") for e in support]
@@ -83,4 +87,5 @@ def router_examples(train_file: Path, catalog: Catalog, public_dir: Path, phrasi
 
 
 def training_files(public_dir: Path, phrasings_dir: Path) -> list[Path]:
-    return [public_dir / n for n in (*PUBLIC_TRAIN, OTHER_TRAIN)] + sorted(phrasings_dir.glob("*.jsonl"))
+    ours = sorted(phrasings_dir.glob("*.jsonl")) + sorted((phrasings_dir.parent / OUT_OF_SCOPE_DIR).glob("*.jsonl"))
+    return [public_dir / n for n in (*PUBLIC_TRAIN, OTHER_TRAIN)] + ours

@@ -16,7 +16,7 @@ from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import Entities, Route, RouterState
 from nodes.entities import last_user_text
 from nodes.llm_intent import could_help, model_route, needs_model
-from nodes.servicing_rules import plan
+from nodes.servicing_rules import asks_records, plan
 from nodes.workflow import cancels, waiting
 
 Next = Literal[
@@ -47,8 +47,9 @@ _MY_RECORDS = re.compile(
 STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent", "everyday banking, leaning")
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
 SUPPORT = "support_graph"
+SCORING_CLOSE = 0.3  # loan scoring this likely, beside a servicing pick that asks for no record
 PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answers instead of support
-VAGUE_WORDS = 5  # a support question this short that names nothing may be too vague to answer
+VAGUE_WORDS = 6  # a support question this short that names nothing may be too vague to answer
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
 VAGUE_OUT = 0.2  # ... and out of scope when that reading is this likely and no banking word is used
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
@@ -114,6 +115,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": alt, "confidence": max(q, 0.5), "reason": "named product over refusal"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "banking cue, unclear intent"}
 
+    scoring = pred.scores.get("loan_scoring_graph", 0.0) >= SCORING_CLOSE
+    if label == "servicing_graph" and scoring and not asks_records(folded, ents):
+        # "Assess customer 123 for a loan" names a customer but asks for no record: the workflow.
+        return {"agent": "loan_scoring_graph", "confidence": p, "reason": "scoring, not a look-up"}
     if label in STAFF_AGENTS:
         about_product = ents.get("products") or ents.get("implied") or ents.get("types")
         if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):
@@ -140,12 +145,16 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     if label == "onboarding_graph" and unguided and (ents.get("topics") or pred.scores.get(SUPPORT, 0.0) >= 0.25):
         # "How do I activate my card?": no account-opening guide fits; a support topic does.
         return {"agent": SUPPORT, "confidence": max(p, 0.6), "reason": "how-to of a service, no guide"}
+    kindless = unguided and not (ents.get("verticals") or ents.get("domains") or ents.get("refers"))
+    if label == "onboarding_graph" and kindless and len(folded.split()) <= VAGUE_WORDS:
+        # "I want to apply": for what? Ask before walking through the wrong guide.
+        return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "apply for what"}
     products = ents.get("products") or ents.get("implied")
     alt, q = _best_answering(pred, ents)
     if label == SUPPORT and products and not (ents.get("topics") or ents.get("urgent")) and q >= PRODUCT_OVER_SUPPORT:
         # "How much can I withdraw a day with the Youth account?": the product's own facts answer it.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "named product over service"}
-    if label == SUPPORT and ents.get("guides") and pred.scores.get("onboarding_graph", 0.0) >= 0.15:
+    if label == SUPPORT and ents.get("guides") and not ents.get("urgent"):
         # "How do I get a debit card?" names an onboarding guide: its steps answer it.
         return {"agent": "onboarding_graph", "confidence": max(p, 0.6), "reason": "guide named"}
     return {"agent": label, "confidence": p, "reason": "classifier"}
@@ -194,7 +203,7 @@ def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Ro
         return route
     if any(ents.get(k) for k in ("products", "terms", "guides", "policies")):
         return route  # about our published products, not platform records
-    everyday = route["agent"] == SUPPORT and not (ents.get("topics") or ents.get("urgent"))
+    everyday = route["agent"] == SUPPORT and not ents.get("urgent")
     if ents.get("ids") or route.get("reason") in STAFF_OVERRIDABLE or everyday:
         return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.6), "reason": "staff look-up"}
     return route
@@ -220,7 +229,8 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
     if route["agent"] == SUPPORT and _vague(text, state["entities"]):
         top = svc.topics.predict(lexical, vector)
-        if not state["entities"].get("service") and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT:
+        plain = not (state["entities"].get("service") or state["entities"].get("banking"))
+        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT:
             # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
             route = {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
         elif top.confidence < VAGUE_TOPIC or pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT:

@@ -151,6 +151,12 @@ def _fill(rule: Rule, text: str, ents: Entities) -> dict[str, Any] | None:
     return args
 
 
+def asks_records(text: str, ents: Entities) -> bool:
+    """A keyword rule fires: the message asks for platform records, not only mentions an id."""
+    folded = fold(text)
+    return any(r.keywords and re.search(r.keywords, folded) for r in RULES)
+
+
 def plan(text: str, ents: Entities) -> list[Call]:
     """The tool calls a staff request needs, in rule order; empty when it names nothing we can look up."""
     folded = fold(text)

@@ -137,3 +137,28 @@ def test_outside_banking_is_still_refused(services: Services) -> None:
     for text in ("what's the weather in Sylhet tomorrow", "give me a recipe for biryani"):
         a = ask(services, text)
         assert a["agent"] == "policy_guard" and a["refusal"], (text, a)
+
+
+STOLEN = "My debit card was stolen, how do I block it?"
+
+
+def test_a_model_may_phrase_a_support_answer_from_its_facts(services: Services) -> None:
+    from evals.fake_scripts import data_block
+    from tests.fake_models import ScriptedChatModel, make_llm, prompt_text, with_llm
+
+    det = ask(services, STOLEN)
+    model = ScriptedChatModel(reply=lambda m: (data_block(prompt_text(m)[1], "draft_answer") or "") + " Stay safe.")
+    ans = ask(with_llm(services, make_llm(model)), STOLEN)
+    assert ans["agent"] == "support_graph" and ans["mode"] == "llm"
+    assert ans["message"] == det["message"] + " Stay safe." and ans["sources"] == det["sources"]
+
+
+def test_a_support_answer_with_an_invented_figure_is_never_sent(services: Services) -> None:
+    from evals.fake_scripts import data_block
+    from tests.fake_models import ScriptedChatModel, make_llm, prompt_text, with_llm
+
+    det = ask(services, STOLEN)
+    invent = " A replacement now costs ৳4,750 and takes 2 hours."
+    model = ScriptedChatModel(reply=lambda m: (data_block(prompt_text(m)[1], "draft_answer") or "") + invent)
+    ans = ask(with_llm(services, make_llm(model)), STOLEN)
+    assert ans["message"] == det["message"] and "4,750" not in ans["message"]
