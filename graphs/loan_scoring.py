@@ -21,11 +21,12 @@ from langgraph.types import interrupt
 
 from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION
 from bank_router.parsing import fold, normalize_digits, parse_amounts
+from bank_router.templates import Templates
 from bank_router.tools import RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
-from bank_router.tools.scoring import ScoringWorkflowResult
+from bank_router.tools.records import CustomerSummary, LoanProductRecord
+from bank_router.tools.scoring import FactorResult, ScoringWorkflowResult
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState, Workflow
-from graphs import loan_scoring_text as txt
 from graphs.common import answer
 from nodes.entities import last_user_text
 from nodes.workflow import cancels
@@ -75,6 +76,45 @@ def named_product(text: str, choices: list[list[Any]]) -> int | None:
     return None
 
 
+def _id(value: object, tpl: Templates, lang: str) -> str:
+    """An id or count as written; in Bangla digits in Bangla."""
+    return tpl.amount(str(value), "text", lang)
+
+
+def _customer_table(rows: list[CustomerSummary], tpl: Templates, lang: str) -> str:
+    head = f"| ID | {tpl.t('score_col_name', lang)} | KYC |\n|---|---|---|"
+    return "\n".join([head, *(f"| {c.identity_id} | {c.full_name} | {c.kyc_status} |" for c in rows[:10])])
+
+
+def _product_table(rows: list[LoanProductRecord], tpl: Templates, lang: str) -> str:
+    cols = " | ".join(tpl.t(f"score_col_{c}", lang) for c in ("name", "range", "rate"))
+    body = [
+        f"| {p.id} | {p.name} | {tpl.money(float(p.min_amount), lang)} - {tpl.money(float(p.max_amount), lang)} "
+        f"| {p.interest_rate:g}% |"
+        for p in rows
+    ]
+    return "\n".join([f"| ID | {cols} |\n|---|---|---|---|", *body])
+
+
+def _reason(factor: FactorResult, tpl: Templates, lang: str) -> str:
+    """The factor's reason in `lang`; the tool's English text when there is no template for it."""
+    key = f"score_reason_{factor.reason_key}"
+    if not factor.reason_key or key not in tpl.table:
+        return factor.reason
+    return tpl.t(key, lang, **{k: tpl.amount(v, "text", lang) for k, v in factor.reason_args.items()})
+
+
+def _factor_table(factors: list[FactorResult], tpl: Templates, lang: str) -> str:
+    cols = " | ".join(tpl.t(f"score_col_{c}", lang) for c in ("factor", "points", "why"))
+    rows = []
+    for f in factors:
+        key = f"score_factor_{f.name}"
+        name = tpl.t(key, lang) if key in tpl.table else f.name
+        points = f"{tpl.num(f.points, lang)}/{tpl.num(f.max_points, lang)}"
+        rows.append(f"| {name} | {points} | {_reason(f, tpl, lang)} |")
+    return "\n".join([f"| {cols} |\n|---|---|---|", *rows])
+
+
 def _publish(runtime: Runtime[Context], kind: str, data: dict[str, Any]) -> None:
     caller = runtime.context.caller
     configurable = get_config().get("configurable") or {}
@@ -83,14 +123,14 @@ def _publish(runtime: Runtime[Context], kind: str, data: dict[str, Any]) -> None
 
 
 def _reply(
-    message: str, lang: str, wf: Workflow | None, confidence: float = CONFIDENCE, **extra: Any
+    message: str, tpl: Templates, lang: str, wf: Workflow | None, confidence: float = CONFIDENCE, **extra: Any
 ) -> dict[str, Any]:
     """An answer for this step; a waiting workflow says what it waits for (CONTRACT.md's optional extra)."""
     out: dict[str, Any] = answer(AGENT, message, [], confidence, domain=None, vertical="loan", **extra)
     out["answer"]["vertical"] = "loan"
     out["answer"]["tools_used"] = [TOOL]
     if wf and wf.get("needs"):
-        out["answer"]["message"] = f"{message}\n\n{txt.t('cancel_hint', lang)}"
+        out["answer"]["message"] = f"{message}\n\n{tpl.t('score_cancel_hint', lang)}"
         out["answer"]["fallback"] = out["answer"]["message"]
         awaiting = {k: v for k, v in wf.items() if k in ("needs", "customer_id", "product_id", "amount")}
         out["answer"]["awaiting"] = {"workflow": "loan_scoring", **awaiting}
@@ -103,13 +143,14 @@ def _find_customer(text: str, runtime: Runtime[Context], lang: str, wf: Workflow
 
     A name is read from "named ..." anywhere, or from a short reply to the question for the customer.
     """
+    tpl = runtime.context.services.templates
     named = _NAMED.search(text.strip())
     query = next((g for g in named.groups() if g), "") if named else ""
     if not query and reply and len(text.split()) <= 4 and not re.search(r"\d", text):
         query = text
     query = query.strip(" .?!\"'")
     if len(query) < 2 or not runtime.context.caller.can("customer:read"):
-        return _reply(txt.t("ask_customer", lang), lang, {**wf, "needs": "customer"})
+        return _reply(tpl.t("score_ask_customer", lang), tpl, lang, {**wf, "needs": "customer"})
     try:
         found = execute(
             "list_customers",
@@ -118,13 +159,14 @@ def _find_customer(text: str, runtime: Runtime[Context], lang: str, wf: Workflow
             runtime.context.services.tools,
         )
     except ToolError:
-        return _reply(txt.t("ask_customer", lang), lang, {**wf, "needs": "customer"})
+        return _reply(tpl.t("score_ask_customer", lang), tpl, lang, {**wf, "needs": "customer"})
     rows = list(found.result.items)  # type: ignore[attr-defined]
     if len(rows) == 1:
         return _step({**wf, "customer_id": rows[0].identity_id}, runtime, lang)
     if not rows:
-        return _reply(txt.t("no_match", lang), lang, {**wf, "needs": "customer"})
-    out = _reply(f"{txt.t('matches', lang)}\n\n{txt.customer_table(rows, lang)}", lang, {**wf, "needs": "customer"})
+        return _reply(tpl.t("score_no_match", lang), tpl, lang, {**wf, "needs": "customer"})
+    table = _customer_table(rows, tpl, lang)
+    out = _reply(f"{tpl.t('score_matches', lang)}\n\n{table}", tpl, lang, {**wf, "needs": "customer"})
     out["answer"]["evidence"] = [found.result.model_dump_json()]
     out["answer"]["tools_used"] = ["list_customers"]
     out["answer"]["sources"] = ["tool:list_customers"]
@@ -134,7 +176,7 @@ def _find_customer(text: str, runtime: Runtime[Context], lang: str, wf: Workflow
 def _step(wf: Workflow, runtime: Runtime[Context], lang: str) -> dict[str, Any]:
     """Run the workflow tool with what is known, and say what comes next."""
     args: dict[str, Any] = {k: v for k, v in wf.items() if k in ("customer_id", "product_id", "amount")}
-    caller, deps = runtime.context.caller, runtime.context.services.tools
+    caller, deps, tpl = runtime.context.caller, runtime.context.services.tools, runtime.context.services.templates
     try:
         run = execute(TOOL, args, caller, deps)
     except ToolForbidden as exc:
@@ -144,18 +186,19 @@ def _step(wf: Workflow, runtime: Runtime[Context], lang: str) -> dict[str, Any]:
         return {**out, "workflow": None}
     except RecordNotFound as exc:
         if exc.kind == "customer":
-            return _reply(txt.t("not_found", lang, customer=args["customer_id"]), lang, None, 0.8)
+            msg = tpl.t("score_not_found", lang, customer=_id(args["customer_id"], tpl, lang))
+            return _reply(msg, tpl, lang, None, 0.8)
         retry = _step({k: v for k, v in wf.items() if k != "product_id"}, runtime, lang)  # type: ignore[arg-type]
-        head = txt.t("bad_product", lang, product=args.get("product_id"))
+        head = tpl.t("score_bad_product", lang, product=_id(args.get("product_id"), tpl, lang))
         retry["answer"]["message"] = head + retry["answer"]["message"].split(":", 1)[-1]
         retry["answer"]["fallback"] = retry["answer"]["message"]
         return retry
     except ToolArgumentError:
         needs = "amount" if "amount" in args else "customer"
-        hint = txt.t("ask_customer", lang) if needs == "customer" else txt.t("cancel_hint", lang)
-        return _reply(txt.t("invalid", lang, hint=hint), lang, {**wf, "needs": needs}, 0.6)
+        hint = tpl.t("score_ask_customer" if needs == "customer" else "score_cancel_hint", lang)
+        return _reply(tpl.t("score_invalid", lang, hint=hint), tpl, lang, {**wf, "needs": needs}, 0.6)
     except ToolError:
-        return _reply(txt.t("failed", lang), lang, {**wf, "needs": wf.get("needs") or "customer"}, 0.3)
+        return _reply(tpl.t("score_failed", lang), tpl, lang, {**wf, "needs": wf.get("needs") or "customer"}, 0.3)
     result: ScoringWorkflowResult = run.result  # type: ignore[assignment]
     out = _compose(result, wf, runtime, lang)
     out["answer"]["evidence"] = [result.model_dump_json()]
@@ -164,47 +207,45 @@ def _step(wf: Workflow, runtime: Runtime[Context], lang: str) -> dict[str, Any]:
 
 
 def _compose(r: ScoringWorkflowResult, wf: Workflow, runtime: Runtime[Context], lang: str) -> dict[str, Any]:
-    c = r.customer
+    c, tpl = r.customer, runtime.context.services.templates
+    customer = _id(c.identity_id, tpl, lang)
     if r.status == "ineligible":
-        return _reply(
-            txt.t("ineligible", lang, customer=c.identity_id, name=c.full_name, reasons="; ".join(r.reasons)),
-            lang,
-            None,
-        )
+        msg = tpl.t("score_ineligible", lang, customer=customer, name=c.full_name, reasons="; ".join(r.reasons))
+        return _reply(msg, tpl, lang, None)
     if r.status == "needs_input" and r.needs == "product":
         choices = [[p.id, p.name] for p in r.products]
-        text = txt.t("ask_product", lang, customer=c.identity_id, name=c.full_name)
-        msg = f"{text}\n\n{txt.product_table(r.products, lang)}"
-        return _reply(msg, lang, {**wf, "customer_id": c.identity_id, "needs": "product", "choices": choices})
+        text = tpl.t("score_ask_product", lang, customer=customer, name=c.full_name)
+        msg = f"{text}\n\n{_product_table(r.products, tpl, lang)}"
+        return _reply(msg, tpl, lang, {**wf, "customer_id": c.identity_id, "needs": "product", "choices": choices})
     if r.status == "needs_input":
         p = r.product
         assert p is not None
         kw = {
             "product": p.name,
-            "id": p.id,
-            "low": txt.money(float(p.min_amount), lang),
-            "high": txt.money(float(p.max_amount), lang),
+            "id": _id(p.id, tpl, lang),
+            "low": tpl.money(float(p.min_amount), lang),
+            "high": tpl.money(float(p.max_amount), lang),
         }
         if r.amount is None:
-            msg = txt.t("ask_amount", lang, **kw)
+            msg = tpl.t("score_ask_amount", lang, **kw)
         else:
-            msg = txt.t("bad_amount", lang, amount=txt.money(r.amount, lang), **kw)
+            msg = tpl.t("score_bad_amount", lang, amount=tpl.money(r.amount, lang), **kw)
         nxt: Workflow = {**wf, "customer_id": c.identity_id, "product_id": p.id, "needs": "amount"}
         nxt.pop("amount", None)
-        return _reply(msg, lang, nxt)
+        return _reply(msg, tpl, lang, nxt)
     assert r.product is not None and r.score is not None and r.amount is not None
-    head = txt.t(
-        "scored",
+    head = tpl.t(
+        "score_scored",
         lang,
-        customer=c.identity_id,
+        customer=customer,
         name=c.full_name,
         product=r.product.name,
-        amount=txt.money(r.amount, lang),
-        score=txt.num(r.score, lang),
+        amount=tpl.money(r.amount, lang),
+        score=tpl.num(r.score, lang),
         band=r.band,
-        decision=txt.t(str(r.decision), lang),
+        decision=tpl.t(f"score_decision_{r.decision}", lang),
     )
-    parts = [head, txt.factor_table(r.factors, lang)]
+    parts = [head, _factor_table(r.factors, tpl, lang)]
     extra = [x for x in r.reasons if not any(x.startswith(f.reason) for f in r.factors)]
     parts += [f"- {x}" for x in extra]
     decision = {
@@ -219,10 +260,10 @@ def _compose(r: ScoringWorkflowResult, wf: Workflow, runtime: Runtime[Context], 
     }
     _publish(runtime, DECISION_MADE, decision)
     if r.decision == "refer":
-        parts.append(txt.t("review", lang))
+        parts.append(tpl.t("score_review", lang))
         _publish(runtime, HUMAN_INTERVENTION, {**decision, "reason": "borderline score: refer for human review"})
-    parts.append(txt.t("saved", lang))
-    out = _reply("\n\n".join(parts), lang, None)
+    parts.append(tpl.t("score_saved", lang))
+    out = _reply("\n\n".join(parts), tpl, lang, None)
     out["answer"]["decision"] = {k: decision[k] for k in ("score", "band", "decision", "score_id")}
     return out
 
@@ -231,7 +272,8 @@ def loan_scoring_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
     lang, text = state["language"], last_user_text(state)
     wf: Workflow = dict(state.get("workflow") or {})  # type: ignore[assignment]
     if wf.get("needs") and cancels(text):
-        return _reply(txt.t("cancelled", lang), lang, None)
+        tpl = runtime.context.services.templates
+        return _reply(tpl.t("score_cancelled", lang), tpl, lang, None)
     replying = wf.get("needs") == "customer"
     wf = read_reply(text, state["entities"], wf if wf.get("needs") else {})
     if "customer_id" not in wf:

@@ -13,6 +13,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
+from bank_router.templates import Templates
 from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
@@ -26,35 +27,6 @@ CONFIDENCE = 0.9
 NOT_FOUND_CONFIDENCE = 0.8
 CLARIFY_CONFIDENCE = 0.45  # a question back reports under 0.5 (CONTRACT.md)
 MAX_ROWS = 10
-
-# Section titles, English and Bangla.
-TITLES: dict[str, tuple[str, str]] = {
-    "get_customer_kyc": ("Customer KYC", "গ্রাহকের কেওয়াইসি"),
-    "list_customers": ("Customers", "গ্রাহক"),
-    "get_blacklist_status": ("Blacklist status", "কালো তালিকার অবস্থা"),
-    "get_loan_score_history": ("Loan score history", "ঋণ স্কোরের ইতিহাস"),
-    "get_transactions": ("Transactions, newest first", "লেনদেন, সর্বশেষটি আগে"),
-    "get_transaction_by_id": ("Transaction", "লেনদেন"),
-    "get_loan": ("Loan", "ঋণ"),
-    "list_loans": ("Loans", "ঋণসমূহ"),
-    "get_loan_application": ("Loan application", "ঋণের আবেদন"),
-    "list_loan_applications": ("Loan applications", "ঋণের আবেদনসমূহ"),
-    "get_loan_product": ("Loan product", "ঋণ পণ্য"),
-    "list_loan_products": ("Loan products", "ঋণ পণ্যসমূহ"),
-    "get_loan_repayments": ("Repayment history, newest first", "পরিশোধের ইতিহাস, সর্বশেষটি আগে"),
-    "get_loan_installments": ("Installment schedule", "কিস্তির সূচি"),
-    "get_loan_balance": ("Loan balance", "ঋণের ব্যালেন্স"),
-    "list_collection_cases": ("Collection cases", "কালেকশন কেস"),
-    "get_agent_info": ("Agent", "এজেন্ট"),
-    "list_agents": ("Agents", "এজেন্ট"),
-    "get_store_info": ("Store", "স্টোর"),
-    "list_stores": ("Stores", "স্টোর"),
-    "get_operator_info": ("Operator", "অপারেটর"),
-    "list_operators": ("Operators", "অপারেটর"),
-    "get_failed_transactions": ("Failed transactions, newest first", "ব্যর্থ লেনদেন, সর্বশেষটি আগে"),
-    "get_suspicious_transactions": ("Suspicious transactions, newest first", "সন্দেহজনক লেনদেন, সর্বশেষটি আগে"),
-    "get_reconciliation_reports": ("Reconciliation reports, newest first", "রিকনসিলিয়েশন রিপোর্ট, সর্বশেষটি আগে"),
-}
 
 # Key fields of a single record, by tool (absent: every field).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -143,37 +115,6 @@ MONEY = frozenset(
     }
 )
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "lead": ("From the platform records:", "প্ল্যাটফর্মের রেকর্ড অনুযায়ী:"),
-    "none": ("No matching records.", "মিলে যাওয়া কোনো রেকর্ড পাওয়া যায়নি।"),
-    "count": ("{total} found; showing {shown}.", "মোট {total}টি পাওয়া গেছে; দেখানো হলো {shown}টি।"),
-    "not_found": (
-        "No {kind} {record} was found in your organisation's records.",
-        "আপনার প্রতিষ্ঠানের রেকর্ডে {kind} {record} পাওয়া যায়নি।",
-    ),
-    "invalid": (
-        "That id does not look right. Which record do you mean? Please give its id again.",
-        "আইডিটি সঠিক মনে হচ্ছে না। কোন রেকর্ডটি দেখতে চান? আইডিটি আবার লিখুন।",
-    ),
-    "failed": (
-        "The platform could not answer that just now; please try again shortly.",
-        "প্ল্যাটফর্ম এই মুহূর্তে উত্তর দিতে পারছে না; একটু পরে আবার চেষ্টা করুন।",
-    ),
-    "clarify": (
-        "Which record do you mean? Tell me the customer, loan or transaction id, for example "
-        '"KYC status for customer <id>" or "balance of loan <id>".',
-        'কোন রেকর্ডটি দেখতে চান? গ্রাহক, ঋণ বা লেনদেনের আইডি জানান, যেমন "গ্রাহক <id> এর কেওয়াইসি স্ট্যাটাস" বা "ঋণ <id> এর ব্যালেন্স"।',
-    ),
-    "yes": ("yes", "হ্যাঁ"),
-    "no": ("no", "না"),
-}
-
-
-def _t(name: str, lang: str, **kw: Any) -> str:
-    en, bn = _TEXT[name]
-    return (bn if lang == "bn" else en).format(**kw)
-
-
 _ACRONYMS = {"id": "ID", "kyc": "KYC", "nid": "NID"}
 
 
@@ -182,11 +123,11 @@ def _label(field: str) -> str:
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
-def _cell(field: str, value: Any, lang: str) -> str:
+def _cell(field: str, value: Any, tpl: Templates, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return _t("yes" if value else "no", lang)
+        return tpl.t("servicing_yes" if value else "servicing_no", lang)
     if isinstance(value, float):
         if field in MONEY:
             return f"{value:,.2f}"
@@ -199,32 +140,35 @@ def _cell(field: str, value: Any, lang: str) -> str:
     return str(value).replace("|", "/").replace("*", "•").replace("\n", " ")
 
 
-def _table(rows: list[BaseModel], columns: tuple[str, ...], lang: str) -> str:
+def _table(rows: list[BaseModel], columns: tuple[str, ...], tpl: Templates, lang: str) -> str:
     head = "| " + " | ".join(_label(c) for c in columns) + " |"
     rule = "|" + "---|" * len(columns)
-    body = ["| " + " | ".join(_cell(c, getattr(r, c, None), lang) for c in columns) + " |" for r in rows[:MAX_ROWS]]
+    cells = [[_cell(c, getattr(r, c, None), tpl, lang) for c in columns] for r in rows[:MAX_ROWS]]
+    body = ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join([head, rule, *body])
 
 
-def _fields(record: BaseModel, fields: tuple[str, ...], lang: str) -> str:
-    return "\n".join(f"- {_label(f)}: {_cell(f, getattr(record, f, None), lang)}" for f in fields)
+def _fields(record: BaseModel, fields: tuple[str, ...], tpl: Templates, lang: str) -> str:
+    return "\n".join(f"- {_label(f)}: {_cell(f, getattr(record, f, None), tpl, lang)}" for f in fields)
 
 
-def render(tool: str, result: BaseModel, lang: str) -> str:
+def render(tool: str, result: BaseModel, tpl: Templates, lang: str) -> str:
     """One tool's section: its title, then key fields or a table of at most MAX_ROWS rows."""
-    title = TITLES.get(tool, (tool, tool))[1 if lang == "bn" else 0]
+    key = f"servicing_title_{tool}"
+    title = tpl.t(key, lang) if key in tpl.table else tool
     items = getattr(result, "items", None)
     if isinstance(items, list):
         if not items:
-            return f"**{title}**: {_t('none', lang)}"
+            return f"**{title}**: {tpl.t('servicing_none', lang)}"
         columns = COLUMNS.get(tool) or tuple(type(items[0]).model_fields)
-        count = _t("count", lang, total=getattr(result, "total", len(items)), shown=min(len(items), MAX_ROWS))
-        return f"**{title}** ({count})\n\n{_table(items, columns, lang)}"
+        total, shown = getattr(result, "total", len(items)), min(len(items), MAX_ROWS)
+        count = tpl.t("servicing_count", lang, total=total, shown=shown)
+        return f"**{title}** ({count})\n\n{_table(items, columns, tpl, lang)}"
     fields = FIELDS.get(tool) or tuple(f for f in type(result).model_fields if f != "created_at")
-    out = f"**{title}**\n\n{_fields(result, fields, lang)}"
+    out = f"**{title}**\n\n{_fields(result, fields, tpl, lang)}"
     entries = getattr(result, "entries", None)
     if isinstance(entries, list) and entries:
-        out += "\n\n" + _table(entries, _BLACKLIST_ENTRY_COLUMNS, lang)
+        out += "\n\n" + _table(entries, _BLACKLIST_ENTRY_COLUMNS, tpl, lang)
     return out
 
 
@@ -241,11 +185,11 @@ def _key(call: Call) -> Any:
 
 
 def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    caller, lang = runtime.context.caller, state["language"]
+    caller, lang, tpl = runtime.context.caller, state["language"], runtime.context.services.templates
     # Rules first; the model chooses tools only when they find none.
     calls = plan(last_user_text(state), state["entities"]) or model_calls(state, runtime)
     if not calls:
-        return answer(AGENT, _t("clarify", lang), [], CLARIFY_CONFIDENCE)
+        return answer(AGENT, tpl.t("servicing_clarify", lang), [], CLARIFY_CONFIDENCE)
     # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.
     for call in calls:
         permission = TOOLS[call.tool].permission
@@ -261,22 +205,22 @@ def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, 
         except ToolForbidden as exc:
             return _refusal(state, runtime, exc.permission)
         except RecordNotFound as exc:
-            sections.append(_t("not_found", lang, kind=exc.kind, record=_key(call)))
+            sections.append(tpl.t("servicing_not_found", lang, kind=exc.kind, record=_key(call)))
             confidence = min(confidence, NOT_FOUND_CONFIDENCE)
             continue
         except ToolArgumentError:
-            sections.append(_t("invalid", lang))
+            sections.append(tpl.t("servicing_invalid", lang))
             confidence = min(confidence, CLARIFY_CONFIDENCE)
             continue
         except ToolError:
-            sections.append(_t("failed", lang))
+            sections.append(tpl.t("servicing_failed", lang))
             confidence = min(confidence, 0.3)
             continue
         evidence.append(result.result.model_dump_json())
-        sections.append(render(call.tool, result.result, lang))
+        sections.append(render(call.tool, result.result, tpl, lang))
 
     tools = [c.tool for c in calls]
-    message = "\n\n".join([_t("lead", lang), *sections]) if evidence else "\n\n".join(sections)
+    message = "\n\n".join([tpl.t("servicing_lead", lang), *sections]) if evidence else "\n\n".join(sections)
     vertical = "loan" if all(TOOLS[t].category == "loan" for t in tools) else None
     out = answer(
         AGENT, message, [], confidence, domain=None, vertical=vertical, extra_sources=[f"tool:{t}" for t in tools]

@@ -10,7 +10,9 @@ import pytest
 
 from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION, Event
 from bank_router.services import Services
+from bank_router.templates import Templates
 from bank_router.tools import execute
+from bank_router.tools.scorecard import REASONS
 from bank_router.turn.context import Caller
 from tests.helpers import Chat
 
@@ -182,3 +184,11 @@ def test_a_product_named_in_the_first_message_is_taken(services: Services) -> No
     chat = Chat(services, SCORER, session="named-first")
     a = chat.say("kick off loan scoring for customer 456 with the Two-Wheeler Loan")
     assert a["awaiting"]["needs"] == "amount" and a["awaiting"]["product_id"] == 8
+
+
+def test_every_scorecard_reason_has_a_template_in_both_languages() -> None:
+    """The answer says a factor's reason from graphs/templates.yaml; its English is the scorecard's own."""
+    table = Templates.load().table
+    for key, english in REASONS.items():
+        entry = table[f"score_reason_{key}"]
+        assert entry["en"] == english and entry["bn"], key

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from bank_router.services import Services
+from bank_router.templates import Templates
 from bank_router.tools import TOOLS
 from bank_router.turn.context import Caller
+from graphs.servicing_llm import SERVICING_TOOLS
 from nodes.entities import extract
 from nodes.servicing_rules import Call, plan
 from tests.helpers import Chat
@@ -190,3 +192,10 @@ def test_staff_onboarding_comes_through_the_guide_tool(
     assert events == ["customer_onboarding_guide"]
     assert all(stage in a["message"] for stage in stages)
     assert re.search(r"^(1|১)\. ", a["message"], re.M) and re.search(r"^(5|৫)\. ", a["message"], re.M)
+
+
+def test_every_servicing_tool_has_a_section_title_in_both_languages() -> None:
+    table = Templates.load().table
+    for tool in SERVICING_TOOLS:
+        entry = table[f"servicing_title_{tool}"]
+        assert entry["en"] and entry["bn"], tool
