@@ -20,7 +20,7 @@ from bank_router.grounding import ungrounded
 from bank_router.services import Services, build_services
 from bank_router.turn.agents import STAFF_AGENTS
 from bank_router.turn.context import Caller, Context
-from evals.everyday import everyday_metrics, per_area, public_cases
+from evals.everyday import everyday_metrics, per_area, public_cases, target_lines
 from evals.everyday import failed_gates as failed_gates_everyday
 from evals.fake_scripts import SCRIPTS
 from evals.llm_mode import llm_settings, llm_summary
@@ -74,7 +74,7 @@ def load_cases(split: str, services: Services | None = None) -> list[dict[str, A
             cases.append(
                 {
                     "id": f"{split}-{i}",
-                    "category": row["agent"],
+                    "category": (agent := row["agent"].split(":")[0]),
                     "caller": None,
                     "score_intent": True,
                     "turns": [
@@ -82,7 +82,8 @@ def load_cases(split: str, services: Services | None = None) -> list[dict[str, A
                             "message": row["text"],
                             "language": row["language"],
                             # An anonymous caller is refused staff tools.
-                            "expect": {"agent": row["agent"], "refusal": row["agent"] in REFUSED_ANON},
+                            # A label "support_graph:general" is the agent support_graph, learnt by area.
+                            "expect": {"agent": agent, "refusal": agent in REFUSED_ANON},
                         }
                     ],
                 }
@@ -187,6 +188,7 @@ def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
                 )
             )
             print("\n".join(per_area(report.turns)))
+            print("\n".join(target_lines(everyday, split)))
         print(f"output guard replacements: {int(_replaced() - replaced_before)}")
         if services.llm is not None:
             print(llm_summary(server, report.turns))
@@ -195,7 +197,7 @@ def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
         if split == "test":
             failed_gates += [k for k, v in GATES.items() if report.metrics()[k] < v]
         if split in GATED_EVERYDAY:
-            failed_gates += [f"{split}:{k}" for k in failed_gates_everyday(everyday)]
+            failed_gates += [f"{split}:{k}" for k in failed_gates_everyday(everyday, split)]
     if args.gate and failed_gates:
         print(f"EVAL GATE FAILED: {', '.join(failed_gates)}")
         return 1

@@ -27,7 +27,7 @@ from bank_router.tools.records import CustomerSummary, LoanProductRecord
 from bank_router.tools.scoring import FactorResult, ScoringWorkflowResult
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState, Workflow
-from graphs.common import answer
+from graphs.common import answer, steps
 from nodes.entities import last_user_text
 from nodes.workflow import cancels
 
@@ -268,16 +268,30 @@ def _compose(r: ScoringWorkflowResult, wf: Workflow, runtime: Runtime[Context], 
     return out
 
 
-def loan_scoring_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    lang, text = state["language"], last_user_text(state)
+class ScoringState(RouterState):
+    draft: Workflow  # the workflow's inputs after this turn's reply
+    cancelled: bool
+    replying: bool  # the turn answers a question about which customer
+
+
+def read_turn(state: ScoringState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """What this turn adds to the workflow: a cancel, or ids, a product and an amount read from the reply."""
+    text = last_user_text(state)
     wf: Workflow = dict(state.get("workflow") or {})  # type: ignore[assignment]
     if wf.get("needs") and cancels(text):
-        tpl = runtime.context.services.templates
+        return {"cancelled": True, "replying": False, "draft": wf}
+    draft = read_reply(text, state["entities"], wf if wf.get("needs") else {})
+    return {"cancelled": False, "replying": wf.get("needs") == "customer", "draft": draft}
+
+
+def advance(state: ScoringState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The next step: find the customer, offer products, ask the amount, or score and save."""
+    lang, text, wf = state["language"], last_user_text(state), state["draft"]
+    tpl = runtime.context.services.templates
+    if state["cancelled"]:
         return _reply(tpl.t("score_cancelled", lang), tpl, lang, None)
-    replying = wf.get("needs") == "customer"
-    wf = read_reply(text, state["entities"], wf if wf.get("needs") else {})
     if "customer_id" not in wf:
-        return _find_customer(text, runtime, lang, wf, replying)
+        return _find_customer(text, runtime, lang, wf, state["replying"])
     out = _step(wf, runtime, lang)
     nxt: Workflow = dict(out.get("workflow") or {})  # type: ignore[assignment]
     if nxt.get("needs") == "product" and (pid := named_product(text, nxt.get("choices") or [])) is not None:
@@ -285,6 +299,9 @@ def loan_scoring_graph(state: RouterState, runtime: Runtime[Context]) -> dict[st
         nxt["product_id"] = pid
         out = _step(nxt, runtime, lang)
     return out
+
+
+loan_scoring_graph = steps(AGENT, ScoringState, ("read_turn", read_turn), ("advance", advance))
 
 
 def await_reply(state: RouterState) -> dict[str, Any]:

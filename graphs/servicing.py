@@ -17,7 +17,7 @@ from bank_router.templates import Templates
 from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
-from graphs.common import answer
+from graphs.common import answer, steps
 from graphs.servicing_llm import model_calls
 from nodes.entities import last_user_text
 from nodes.servicing_rules import Call, plan
@@ -184,26 +184,43 @@ def _key(call: Call) -> Any:
     return next(iter(call.args.values()), "")
 
 
-def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    caller, lang, tpl = runtime.context.caller, state["language"], runtime.context.services.templates
+class ServicingState(RouterState):
+    calls: list[dict[str, Any]]  # the tools the request needs, with their arguments
+    missing: str | None  # the first permission the caller lacks for them
+    sections: list[str]  # each tool's result, rendered
+    evidence: list[str]  # each result as JSON, which the output guard grounds figures in
+    confidence: float
+
+
+def plan_calls(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
     # Rules first; the model chooses tools only when they find none.
     calls = plan(last_user_text(state), state["entities"]) or model_calls(state, runtime)
-    if not calls:
-        return answer(AGENT, tpl.t("servicing_clarify", lang), [], CLARIFY_CONFIDENCE)
-    # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.
-    for call in calls:
-        permission = TOOLS[call.tool].permission
-        if permission and not caller.can(permission):
-            return _refusal(state, runtime, permission)
+    return {"calls": [{"tool": c.tool, "args": c.args} for c in calls]}
 
+
+def check_permission(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
+    # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.
+    caller = runtime.context.caller
+    for call in state["calls"]:
+        permission = TOOLS[call["tool"]].permission
+        if permission and not caller.can(permission):
+            return {"missing": permission}
+    return {"missing": None}
+
+
+def run_tools(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
+    if state["missing"] or not state["calls"]:
+        return {"sections": [], "evidence": [], "confidence": CLARIFY_CONFIDENCE}
+    caller, lang, tpl = runtime.context.caller, state["language"], runtime.context.services.templates
     sections: list[str] = []
     evidence: list[str] = []
     confidence = CONFIDENCE
-    for call in calls:
+    for raw in state["calls"]:
+        call = Call(raw["tool"], raw["args"])
         try:
             result = execute(call.tool, call.args, caller, runtime.context.services.tools)
         except ToolForbidden as exc:
-            return _refusal(state, runtime, exc.permission)
+            return {"missing": exc.permission, "sections": [], "evidence": [], "confidence": 0.0}
         except RecordNotFound as exc:
             sections.append(tpl.t("servicing_not_found", lang, kind=exc.kind, record=_key(call)))
             confidence = min(confidence, NOT_FOUND_CONFIDENCE)
@@ -218,15 +235,40 @@ def servicing_graph(state: RouterState, runtime: Runtime[Context]) -> dict[str, 
             continue
         evidence.append(result.result.model_dump_json())
         sections.append(render(call.tool, result.result, tpl, lang))
+    return {"sections": sections, "evidence": evidence, "confidence": confidence}
 
-    tools = [c.tool for c in calls]
+
+def compose(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
+    lang, tpl = state["language"], runtime.context.services.templates
+    if state["missing"]:
+        return _refusal(state, runtime, state["missing"])
+    if not state["calls"]:
+        return answer(AGENT, tpl.t("servicing_clarify", lang), [], CLARIFY_CONFIDENCE)
+    sections, evidence = state["sections"], state["evidence"]
+    tools = [c["tool"] for c in state["calls"]]
     message = "\n\n".join([tpl.t("servicing_lead", lang), *sections]) if evidence else "\n\n".join(sections)
     vertical = "loan" if all(TOOLS[t].category == "loan" for t in tools) else None
     out = answer(
-        AGENT, message, [], confidence, domain=None, vertical=vertical, extra_sources=[f"tool:{t}" for t in tools]
+        AGENT,
+        message,
+        [],
+        state["confidence"],
+        domain=None,
+        vertical=vertical,
+        extra_sources=[f"tool:{t}" for t in tools],
     )
     # answer() reads a vertical of None as "work it out from the documents"; there are none here.
     out["answer"]["vertical"] = vertical
     out["answer"]["tools_used"] = list(dict.fromkeys(tools))
     out["answer"]["evidence"] = evidence
     return out
+
+
+servicing_graph = steps(
+    AGENT,
+    ServicingState,
+    ("plan", plan_calls),
+    ("check_permission", check_permission),
+    ("run_tools", run_tools),
+    ("compose", compose),
+)

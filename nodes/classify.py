@@ -49,9 +49,10 @@ WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer 
 SUPPORT = "support_graph"
 SCORING_CLOSE = 0.3  # loan scoring this likely, beside a servicing pick that asks for no record
 PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answers instead of support
+VAGUE_SERVICE_WORDS = 4
 VAGUE_WORDS = 6  # a support question this short that names nothing may be too vague to answer
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
-VAGUE_OUT = 0.2  # ... and out of scope when that reading is this likely and no banking word is used
+VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely and no banking word is used
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
@@ -82,7 +83,12 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     pending = memory.get("pending")
     if pending and pending in ents and last in PRODUCT_AGENTS and p < 0.9:
         return {"agent": last, "confidence": 0.85, "reason": f"answers pending {pending}"}
-    if last == SUPPORT and (ents.get("follow_up") or ents.get("refers")) and not named and p < 0.9:
+    if (
+        last == SUPPORT
+        and (ents.get("follow_up") or ents.get("refers"))
+        and not named
+        and (p < 0.9 or label == OUT_OF_SCOPE)
+    ):
         return {"agent": SUPPORT, "confidence": max(p, 0.7), "reason": "support follow-up"}
     elliptical = (
         ents.get("follow_up") and last in PRODUCT_AGENTS and label not in (OUT_OF_SCOPE, "policy_guard", *STAFF_AGENTS)
@@ -137,6 +143,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": alt, "confidence": max(q, p, 0.5), "reason": "named product, unsure intent"}
         if label in PRODUCT_AGENTS and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
             return {"agent": label, "confidence": 0.5, "reason": "product kind named, leaning"}
+        plain = not (cue or ents.get("banking") or ents.get("service") or ents.get("topics"))
+        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * p:
+            # Unsure, no banking word at all, and out of scope nearly as likely: refuse, not ask.
+            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         if (label == SUPPORT and p >= SUPPORT_UNSURE) or (ents.get("topics") and pred.scores.get(SUPPORT, 0.0) >= 0.2):
             return {"agent": SUPPORT, "confidence": 0.55, "reason": "everyday banking, leaning"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
@@ -162,8 +172,11 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
 
 def _vague(text: str, ents: Entities) -> bool:
     """A short question that names nothing: no topic cue, product, term or kind of product."""
-    named = any(ents.get(k) for k in ("topics", "products", "implied", "terms", "types", "verticals", "guides"))
-    return len(text.split()) <= VAGUE_WORDS and not named
+    keys = ("topics", "products", "implied", "terms", "types", "verticals", "guides", "urgent")
+    words = len(text.split())
+    # A service word ("card", "কার্ড") names enough, unless it is nearly all the message says ("I need a card").
+    named = any(ents.get(k) for k in keys) or (ents.get("service") and words > VAGUE_SERVICE_WORDS)
+    return words <= VAGUE_WORDS and not named
 
 
 def _needed(route: Route, text: str, ents: Entities, runtime: Runtime[Context]) -> list[str]:
@@ -230,7 +243,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     if route["agent"] == SUPPORT and _vague(text, state["entities"]):
         top = svc.topics.predict(lexical, vector)
         plain = not (state["entities"].get("service") or state["entities"].get("banking"))
-        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT:
+        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * pred.scores.get(SUPPORT, 0.0):
             # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
             route = {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
         elif top.confidence < VAGUE_TOPIC or pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT:

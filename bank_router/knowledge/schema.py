@@ -196,7 +196,8 @@ class SupportTopic(_Strict):
     def _numbers_in_facts(self) -> SupportTopic:
         """Every figure in customer text comes from a fact, so one edit changes every answer."""
         keys = {f.key for f in self.facts} | set(SHARED_FACTS)
-        texts = [self.answer, self.answer_bn, self.handover or "", self.handover_bn or ""]
+        # Titles too: a clarifying question offers them with no source to ground a figure in.
+        texts = [self.title, self.title_bn, self.answer, self.answer_bn, self.handover or "", self.handover_bn or ""]
         texts += [t for s in self.steps for t in (s.en, s.bn)]
         for text in texts:
             bare = _PLACEHOLDER.sub("", text)
