@@ -107,7 +107,7 @@ def resolve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     glossary = [svc.catalog.glossary[t] for t in ents.get("terms", [])][:2]
     policies = [svc.catalog.policies[p] for p in ents.get("policies", [])][:1]
     if glossary or policies:
-        return {"kind": "definitions", "docs": [d.path for d in (*glossary, *policies)]}
+        return {"kind": "definitions", "docs": [d.path for d in glossary] + [d.path for d in policies]}
     if ents.get("types") or ents.get("verticals"):
         pool = candidates(svc, ents)[:8]
         if pool:

@@ -159,9 +159,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     if label == "onboarding_graph" and kindless and len(folded.split()) <= VAGUE_WORDS:
         # "I want to apply": for what? Ask before walking through the wrong guide.
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "apply for what"}
-    products = ents.get("products") or ents.get("implied")
+    named_products = ents.get("products") or ents.get("implied")
     alt, q = _best_answering(pred, ents)
-    if label == SUPPORT and products and not (ents.get("topics") or ents.get("urgent")) and q >= PRODUCT_OVER_SUPPORT:
+    service_cue = ents.get("topics") or ents.get("urgent")
+    if label == SUPPORT and named_products and not service_cue and q >= PRODUCT_OVER_SUPPORT:
         # "How much can I withdraw a day with the Youth account?": the product's own facts answer it.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "named product over service"}
     if label == SUPPORT and ents.get("guides") and not ents.get("urgent"):

@@ -32,7 +32,7 @@ def test_body_has_the_contract_keys_in_order_and_details_only_when_given() -> No
 def test_response_carries_the_body_status_and_trace_header() -> None:
     r = error_response(429, "RATE_LIMITED", "Slow down.", "t3", {"retry_after": 2}, {"Retry-After": "2"})
     assert r.status_code == 429 and r.headers["x-trace-id"] == "t3" and r.headers["retry-after"] == "2"
-    assert json.loads(r.body) == error_body("RATE_LIMITED", "Slow down.", "t3", {"retry_after": 2})
+    assert json.loads(bytes(r.body)) == error_body("RATE_LIMITED", "Slow down.", "t3", {"retry_after": 2})
 
 
 def test_websocket_error_is_the_body_plus_seed_000_fields() -> None:

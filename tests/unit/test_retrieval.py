@@ -27,7 +27,8 @@ class _Hashing:
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
         rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
         m = np.array(rows, dtype=np.float32)
-        return m / np.linalg.norm(m, axis=1, keepdims=True)
+        out: NDArray[np.float32] = m / np.linalg.norm(m, axis=1, keepdims=True)
+        return out
 
 
 def test_a_new_embedding_model_rebuilds_the_index(tmp_path: Path) -> None:
