@@ -143,10 +143,6 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": alt, "confidence": max(q, p, 0.5), "reason": "named product, unsure intent"}
         if label in PRODUCT_AGENTS and p >= 0.25 and (ents.get("types") or ents.get("verticals")):
             return {"agent": label, "confidence": 0.5, "reason": "product kind named, leaning"}
-        plain = not (cue or ents.get("banking") or ents.get("service") or ents.get("topics"))
-        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * p:
-            # Unsure, no banking word at all, and out of scope nearly as likely: refuse, not ask.
-            return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         if (label == SUPPORT and p >= SUPPORT_UNSURE) or (ents.get("topics") and pred.scores.get(SUPPORT, 0.0) >= 0.2):
             return {"agent": SUPPORT, "confidence": 0.55, "reason": "everyday banking, leaning"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
