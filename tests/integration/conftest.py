@@ -14,8 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bank_router.services import Services
 from bank_router.settings import ROOT
 from tests.conftest import MODEL_CACHE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _models_ready(services: Services) -> None:
+    """Train the classifiers once, into the shared model cache, before any server starts on it."""
 
 
 def free_port() -> int:
