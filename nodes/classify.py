@@ -111,7 +111,7 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
         support = pred.scores.get(SUPPORT, 0.0)
         service = label == OUT_OF_SCOPE and ents.get("service")
-        if label == OUT_OF_SCOPE and (service or ((cue or ents.get("banking")) and support >= SUPPORT_LEANS)):
+        if label == OUT_OF_SCOPE and (service or (cue and support >= SUPPORT_LEANS)):
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         if not cue and not (ents.get("banking") and p < 0.75):
