@@ -38,7 +38,6 @@ class Services:
     catalog: Catalog
     embedder: Embedder
     index: KnowledgeIndex
-    retriever: Retriever
     classifier: IntentClassifier
     topics: IntentClassifier  # which support topic an everyday-service question is about
     policy: PolicyBook
@@ -48,6 +47,11 @@ class Services:
     events: EventBus = field(default_factory=EventBus)
     clock: Callable[[], float] = time.time
     llm: LLM | None = None  # None: no API key, the deterministic engine answers alone
+
+    @property
+    def retriever(self) -> Retriever:
+        """Retrieval over this catalog's index: derived, so a replaced index or catalog is the one searched."""
+        return Retriever(self.index, self.embedder, self.catalog)
 
 
 def _fit(examples: list[Example], catalog: Catalog, embedder: Embedder, vectors: dict[str, Any]) -> IntentClassifier:
@@ -108,7 +112,6 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         catalog=catalog,
         embedder=embedder,
         index=index,
-        retriever=Retriever(index, embedder, catalog),
         classifier=classifier,
         topics=topics,
         policy=PolicyBook.load(settings.policy_dir),

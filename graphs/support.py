@@ -26,6 +26,7 @@ from nodes.entities import last_user_text
 AGENT = "support_graph"
 CONTACT = "contact_us"  # the topic that holds the bank-wide facts (hotline, hours, email)
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
+FOLLOW_UP_BOOST = 0.3  # a follow-up's pick leans to the topic under discussion
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
 URGENT_WITHIN = 5  # with a sign of money at risk, an urgent topic among the top five...
 URGENT_SHARE = 0.2  # ... scoring at least this share of the best one, answers instead
@@ -50,6 +51,10 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
     scores = dict(pred.scores)
     for tid in svc.catalog.support_matcher.values(fold(text)):
         scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
+    last = memory.get("last_topic")
+    if follow_up and last in scores:
+        # "and how long will the new one take?" is still about the topic under discussion.
+        scores[last] += FOLLOW_UP_BOOST
     ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
     best, p = ranked[0], scores[ranked[0]]
     if svc.catalog.urgent_matcher.find(fold(text)) and not svc.catalog.support[best].meta.urgent:
@@ -57,7 +62,6 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
         urgent = [t for t in ranked[:URGENT_WITHIN] if svc.catalog.support[t].meta.urgent]
         if urgent and scores[urgent[0]] >= URGENT_SHARE * p:
             return {"topic": urgent[0], "confidence": min(1.0, p), "runner_up": None, "reason": "urgent cue"}
-    last = memory.get("last_topic")
     if follow_up and last in svc.catalog.support and p < KEEP_LAST_BELOW:
         return {"topic": last, "confidence": 0.6, "runner_up": None, "reason": "follow-up keeps the topic"}
     second = ranked[1] if len(ranked) > 1 else None

@@ -49,8 +49,16 @@ def test_an_unknown_embedding_model_is_refused(tmp_path: Path) -> None:
 
 
 def test_retrieval_keeps_only_chunks_over_the_purpose_threshold(services: Services) -> None:
-    hits = services.retriever.search("what is mudaraba", "describe", k=5)
+    hits = services.retriever.search("the ATM kept my card and never gave it back", "describe", k=5)
     assert hits and all(h.score >= THRESHOLDS["describe"] for h in hits)
-    assert hits[0].path == "knowledge/glossary/mudaraba.md"
+    assert hits[0].path.startswith("knowledge/support/atm_cash/")
+    assert services.retriever.search("the ATM kept my card", "describe", k=5, vector=_far()) == []
     found = services.retriever.route("the cash machine ate my card and did not give it back")
     assert found is not None and found[0] == "support_graph"
+
+
+def _far() -> NDArray[np.float32]:
+    """A unit vector far from every sentence embedding (they all lean the same way)."""
+    v = -np.ones(384, dtype=np.float32)
+    out: NDArray[np.float32] = v / np.linalg.norm(v)
+    return out
