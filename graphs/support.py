@@ -44,16 +44,19 @@ class SupportState(RouterState):
     pick: Pick
 
 
-def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: bool) -> Pick:
+def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: bool, elliptical: bool = False) -> Pick:
     """The likeliest topic: classifier scores, raised where the message uses a topic's own cue phrases."""
+    cued = svc.catalog.support_matcher.values(fold(text))
+    last = memory.get("last_topic")
+    if elliptical and last in svc.catalog.support and not cued:
+        # "and how long will the new one take?" names nothing new: still the topic under discussion.
+        return {"topic": last, "confidence": 0.7, "runner_up": None, "reason": "follow-up keeps the topic"}
     lexical, semantic = classifier_views(text, svc.catalog)
     pred = svc.topics.predict(lexical, svc.embedder.encode([semantic])[0])
     scores = dict(pred.scores)
-    for tid in svc.catalog.support_matcher.values(fold(text)):
+    for tid in cued:
         scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
-    last = memory.get("last_topic")
     if follow_up and last in scores:
-        # "and how long will the new one take?" is still about the topic under discussion.
         scores[last] += FOLLOW_UP_BOOST
     ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
     best, p = ranked[0], scores[ranked[0]]
@@ -75,7 +78,8 @@ def pick_topic(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]
     ents = state["entities"]
     follow_up = bool(ents.get("follow_up") or ents.get("refers"))
     memory = state.get("memory") or {}
-    return {"pick": rank_topics(last_user_text(state), runtime.context.services, memory, follow_up)}
+    elliptical = bool(ents.get("follow_up"))
+    return {"pick": rank_topics(last_user_text(state), runtime.context.services, memory, follow_up, elliptical)}
 
 
 def fact_values(doc: Doc[SupportTopic], contact: Doc[SupportTopic] | None, svc: Services, lang: str) -> dict[str, str]:
