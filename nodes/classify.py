@@ -237,13 +237,14 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     else:
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
-    if route["agent"] == SUPPORT and _vague(text, state["entities"]):
+    rescued = route.get("reason") == "banking words, served"
+    if route["agent"] == SUPPORT and (rescued or _vague(text, state["entities"])):
         top = svc.topics.predict(lexical, vector)
         plain = not (state["entities"].get("service") or state["entities"].get("banking"))
-        if plain and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * pred.scores.get(SUPPORT, 0.0):
+        if plain and not rescued and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * pred.scores.get(SUPPORT, 0.0):
             # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
             route = {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
-        elif top.confidence < VAGUE_TOPIC or pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT:
+        elif top.confidence < VAGUE_TOPIC or (not rescued and pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT):
             # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
             options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
             route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
