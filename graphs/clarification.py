@@ -7,11 +7,18 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import lower_title, name, pick
+from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from graphs.common import answer, candidates, steps, turn_products
 
 MAX_CONFIDENCE = 0.45  # a clarification always reports under 0.5 (CONTRACT.md)
+
+
+def topics_question(svc: Services, topics: list[str], lang: str) -> str:
+    """ "Is it about a lost or stolen card or card delivery?": the likeliest support topics, offered back."""
+    titles = [lower_title(pick(svc.catalog.support[t].meta, "title", lang)) for t in topics]
+    return svc.templates.t("support_clarify", lang, options=svc.templates.t("support_or", lang).join(titles))
 
 
 class ClarificationState(RouterState):
@@ -34,10 +41,9 @@ def ask(state: ClarificationState, runtime: Runtime[Context]) -> dict[str, Any]:
     tpl, ents, gap = svc.templates, state["entities"], state["missing"]
     conf = min(MAX_CONFIDENCE, float(state["route"].get("confidence", 0.35)))
     named = turn_products(state, svc) if gap == "product" else []
-    options = [svc.catalog.support[t] for t in state["route"].get("options", []) if t in svc.catalog.support]
+    options = [t for t in state["route"].get("options", []) if t in svc.catalog.support]
     if options:
-        titles = tpl.t("support_or", lang).join(lower_title(pick(d.meta, "title", lang)) for d in options)
-        msg = tpl.t("support_clarify", lang, options=titles)
+        msg = topics_question(svc, options, lang)
     elif named:
         msg = tpl.t("clar_product", lang, product=name(named[0], lang))
     elif gap in ("product", "vertical"):

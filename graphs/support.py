@@ -14,12 +14,13 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from bank_router.classifier import classifier_views
-from bank_router.knowledge.loader import Doc, lower_title, pick
+from bank_router.knowledge.loader import Doc, pick
 from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
 from bank_router.parsing import fold
 from bank_router.services import Services
 from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import RouterState
+from graphs.clarification import topics_question
 from graphs.common import answer
 from nodes.entities import last_user_text
 
@@ -130,10 +131,7 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     chosen = state["pick"]
     catalog = svc.catalog
     if chosen["runner_up"]:
-        titles = [
-            lower_title(pick(catalog.support[t].meta, "title", lang)) for t in (chosen["topic"], chosen["runner_up"])
-        ]
-        msg = svc.templates.t("support_clarify", lang, options=svc.templates.t("support_or", lang).join(titles))
+        msg = topics_question(svc, [chosen["topic"], chosen["runner_up"]], lang)
         out = answer("clarification_agent", msg, [], 0.4)
         out["answer"]["domain"] = out["answer"]["vertical"] = None
         return out

@@ -112,4 +112,4 @@ def pick(meta: Any, field: str, language: str) -> Any:
 
 def lower_title(title: str) -> str:
     """A title inside a sentence: "Lost or stolen card" -> "lost or stolen card"; "ATM fees" stays."""
-    return title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return title[:1].lower() + title[1:] if title[1:2].islower() or title[1:2] == " " else title
