@@ -10,10 +10,10 @@ import structlog
 from fastapi import FastAPI
 
 from api.deps import runtime_of
+from bank_router.events import RetryPolicy, WebhookDispatcher, WebhookRegistry
 from bank_router.platform.db import make_engine, platform_url
 from bank_router.ratelimit import make_limiter
 from bank_router.settings import Settings
-from bank_router.webhooks import RetryPolicy, WebhookDispatcher, WebhookRegistry
 
 log = structlog.get_logger(__name__)
 

@@ -18,7 +18,7 @@ import structlog
 from prometheus_client import Counter
 
 from api.errors import AppError
-from bank_router.events import CONVERSATION_STARTED
+from bank_router.events.bus import CONVERSATION_STARTED
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings
 from bank_router.store import ConversationStore, TurnRecord, owner_of

@@ -11,23 +11,29 @@ from typing import Any
 import numpy as np
 import structlog
 
-from bank_router.classifier import Example, IntentClassifier, classifier_views, load_or_train, training_fingerprint
-from bank_router.embeddings import Embedder, make_embedder
-from bank_router.events import EventBus
+from bank_router.events.bus import EventBus
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
 from bank_router.knowledge.retriever import Retriever
+from bank_router.language.classifier import (
+    Example,
+    IntentClassifier,
+    classifier_views,
+    load_or_train,
+    training_fingerprint,
+)
+from bank_router.language.embeddings import Embedder, make_embedder
+from bank_router.language.templates import Templates
+from bank_router.language.training import TOPIC_PER_INTENT, router_examples, topic_examples, training_files
 from bank_router.llm import LLM, build_llm
 from bank_router.platform.db import make_engine, platform_url, session_factory
 from bank_router.platform.seed import ensure_seeded
 from bank_router.policy import PolicyBook
 from bank_router.settings import Settings, get_settings
-from bank_router.templates import Templates
 from bank_router.tools.adapter import PlatformAdapter
 from bank_router.tools.http_platform import HttpPlatform
 from bank_router.tools.spec import ToolDeps
 from bank_router.tools.sql_platform import SqlPlatform
-from bank_router.training import TOPIC_PER_INTENT, router_examples, topic_examples, training_files
 
 log = structlog.get_logger(__name__)
 

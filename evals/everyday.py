@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bank_router.knowledge.catalog import Catalog
-from bank_router.training import topic_of_intent
+from bank_router.language.training import topic_of_intent
 from evals.metrics import Turn, _ratio
 
 PUBLIC = Path(__file__).resolve().parent / "datasets" / "public"

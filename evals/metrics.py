@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bank_router.parsing import normalize_digits
+from bank_router.language.parsing import normalize_digits
 
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
 _FIRST_SENTENCE = re.compile(r"(?<=[.।!?])\s")

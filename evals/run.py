@@ -16,7 +16,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 from prometheus_client import REGISTRY
 
-from bank_router.grounding import ungrounded
+from bank_router.language.grounding import ungrounded
 from bank_router.services import Services, build_services
 from bank_router.turn.agents import STAFF_AGENTS
 from bank_router.turn.context import Caller, Context

@@ -19,9 +19,9 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION
-from bank_router.parsing import fold, normalize_digits, parse_amounts
-from bank_router.templates import Templates
+from bank_router.events.bus import DECISION_MADE, HUMAN_INTERVENTION
+from bank_router.language.parsing import fold, normalize_digits, parse_amounts
+from bank_router.language.templates import Templates
 from bank_router.tools import RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from bank_router.tools.records import CustomerSummary, LoanProductRecord
 from bank_router.tools.scoring import FactorResult, ScoringWorkflowResult

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import OnboardingGuide, Product
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 from bank_router.services import Services
 from bank_router.tools.executor import execute
 from bank_router.tools.onboarding import GUIDE_ID, OnboardingGuideResult

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import Product
-from bank_router.parsing import fold, to_bangla_digits
+from bank_router.language.parsing import fold, to_bangla_digits
 from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState

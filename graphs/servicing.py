@@ -13,7 +13,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
-from bank_router.templates import Templates
+from bank_router.language.templates import Templates
 from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState

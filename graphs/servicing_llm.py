@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from prometheus_client import Counter
 
-from bank_router.grounding import ungrounded
+from bank_router.language.grounding import ungrounded
 from bank_router.llm.prompts import TOOLS_SYSTEM, delimit
 from bank_router.tools import TOOLS
 from bank_router.turn.context import Context

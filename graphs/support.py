@@ -13,10 +13,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from bank_router.classifier import classifier_views
 from bank_router.knowledge.loader import Doc, pick
 from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
-from bank_router.parsing import fold
+from bank_router.language.classifier import classifier_views
+from bank_router.language.parsing import fold
 from bank_router.services import Services
 from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import RouterState

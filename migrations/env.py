@@ -7,11 +7,11 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
+from bank_router.events.registry import WebhookBase
 from bank_router.platform.db import make_engine, normalize_url, platform_url
 from bank_router.platform.models import Base
 from bank_router.settings import get_settings
 from bank_router.store.models import StoreBase
-from bank_router.webhooks.registry import WebhookBase
 
 config = context.config
 # Every table the migrations create, so autogenerate and the schema test see them all.

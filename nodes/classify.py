@@ -8,8 +8,8 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from bank_router.classifier import OUT_OF_SCOPE, Prediction, classifier_views
-from bank_router.parsing import fold
+from bank_router.language.classifier import OUT_OF_SCOPE, Prediction, classifier_views
+from bank_router.language.parsing import fold
 from bank_router.tools import TOOLS
 from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
 from bank_router.turn.context import Caller, Context

@@ -9,7 +9,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from bank_router.knowledge.catalog import Catalog
-from bank_router.parsing import fold, parse_age, parse_amounts, parse_ids, parse_limit, parse_monthly_income
+from bank_router.language.parsing import fold, parse_age, parse_amounts, parse_ids, parse_limit, parse_monthly_income
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from bank_router.knowledge.catalog import Catalog
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from nodes.entities import last_user_text

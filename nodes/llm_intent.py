@@ -11,11 +11,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from bank_router.classifier import Prediction
-from bank_router.grounding import ungrounded
 from bank_router.knowledge.catalog import Catalog
+from bank_router.language.classifier import Prediction
+from bank_router.language.grounding import ungrounded
+from bank_router.language.parsing import canonical, fold, numbers_in
 from bank_router.llm.prompts import INTENT_SYSTEM, delimit
-from bank_router.parsing import canonical, fold, numbers_in
 from bank_router.turn.agents import AGENTS, MODEL_ROUTES
 from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import Entities, Route, RouterState

@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langgraph.runtime import Runtime
 from prometheus_client import Counter
 
-from bank_router.grounding import ungrounded
+from bank_router.language.grounding import ungrounded
 from bank_router.turn.agents import REMEMBERED_AGENTS
 from bank_router.turn.context import Context
 from bank_router.turn.state import Answer, RouterState

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 from bank_router.turn.state import Entities
 
 MAX_CALLS = 3  # tools one turn may run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 from bank_router.turn.state import RouterState
 
 CANCEL = re.compile(r"\b(cancel|stop|abort|quit|never ?mind|forget (it|that))\b|বাতিল|থাক|বন্ধ করুন")

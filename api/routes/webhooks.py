@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.deps import CallerDep
 from api.errors import AppError
 from api.schemas import ErrorResponse
+from bank_router.events import WebhookRegistry
 from bank_router.turn.context import Caller
-from bank_router.webhooks import WebhookRegistry
 
 router = APIRouter(prefix="/api", tags=["webhooks"])
 

@@ -34,7 +34,7 @@ from api.ws_messages import (
     parse,
     validate,
 )
-from bank_router.events import HUMAN_INTERVENTION, TOOL_EXECUTED, Event
+from bank_router.events.bus import HUMAN_INTERVENTION, TOOL_EXECUTED, Event
 from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)

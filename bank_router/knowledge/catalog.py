@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bank_router.knowledge.loader import Doc, LoadError, load_kind
 from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product, SupportTopic
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 
 _BANGLA = "\u0980-\u09ff"
 

@@ -11,9 +11,9 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from bank_router.embeddings import Embedder
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.loader import Doc
+from bank_router.language.embeddings import Embedder
 
 COLLECTION = "knowledge"
 MAX_CHUNK = 700

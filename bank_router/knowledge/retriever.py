@@ -8,10 +8,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bank_router.classifier import classifier_views
-from bank_router.embeddings import Embedder
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import Chunk, KnowledgeIndex
+from bank_router.language.classifier import classifier_views
+from bank_router.language.embeddings import Embedder
 
 Purpose = Literal["route_product", "route_support", "describe", "model_excerpts"]
 # Cosine scores a best chunk must reach for each use: answering an unsure turn from one product

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from bank_router.events import TOOL_EXECUTED
+from bank_router.events.bus import TOOL_EXECUTED
 from bank_router.tools.adapter import PlatformError
 from bank_router.tools.catalog import TOOLS
 from bank_router.tools.spec import (

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
-    from bank_router.events import EventBus
+    from bank_router.events.bus import EventBus
     from bank_router.knowledge.catalog import Catalog
     from bank_router.tools.adapter import PlatformAdapter
 

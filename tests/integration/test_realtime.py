@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from api.deps import mint_token
-from bank_router.webhooks import verify
+from bank_router.events import verify
 from tests.integration.conftest import free_port, serve, server_env
 
 pytestmark = pytest.mark.integration

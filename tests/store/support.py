@@ -20,7 +20,7 @@ from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime as GraphRuntime
 from psycopg import sql
 
-from bank_router.events import EventBus
+from bank_router.events.bus import EventBus
 from bank_router.settings import Settings
 from bank_router.turn.context import Context
 

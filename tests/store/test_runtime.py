@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage
 
 from api.errors import AppError
 from api.runtime import NOT_STORED, Runtime
-from bank_router.events import CONVERSATION_STARTED, Event
+from bank_router.events.bus import CONVERSATION_STARTED, Event
 from bank_router.store import ConversationStore, Owner, owner_of
 from bank_router.store.backend import Backend
 from bank_router.store.checkpoints import thread_questions

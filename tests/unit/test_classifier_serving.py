@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bank_router.classifier import CharTfidf, IntentClassifier, char_wb_ngrams
+from bank_router.language.classifier import CharTfidf, IntentClassifier, char_wb_ngrams
 from bank_router.settings import ROOT
 
 DIM = 16
@@ -236,7 +236,7 @@ def test_proba_and_predict_are_unchanged(fitted: tuple[IntentClassifier, Referen
 
 SERVE = """
 import json, pickle, sys
-import bank_router.classifier
+import bank_router.language.classifier
 loaded = {"sklearn": "sklearn" in sys.modules, "scipy": "scipy" in sys.modules}
 with open(sys.argv[1], "rb") as f:
     clf = pickle.load(f)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from langchain_core.messages import HumanMessage
 
-from bank_router.grounding import ungrounded
+from bank_router.language.grounding import ungrounded
 from bank_router.services import Services
 from bank_router.turn.context import Caller, Context
 from graphs.router import build_graph

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, chunk_body, make_client
-from bank_router.parsing import fold
+from bank_router.language.parsing import fold
 from bank_router.services import Services
 from bank_router.settings import ROOT
 

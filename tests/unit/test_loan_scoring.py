@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bank_router.events import DECISION_MADE, HUMAN_INTERVENTION, Event
+from bank_router.events.bus import DECISION_MADE, HUMAN_INTERVENTION, Event
+from bank_router.language.templates import Templates
 from bank_router.services import Services
-from bank_router.templates import Templates
 from bank_router.tools import execute
 from bank_router.tools.scorecard import REASONS
 from bank_router.turn.context import Caller

@@ -1,4 +1,4 @@
-"""Table-driven tests for bank_router.parsing in English, Bangla and mixed text."""
+"""Table-driven tests for bank_router.language.parsing in English, Bangla and mixed text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bank_router.parsing import (
+from bank_router.language.parsing import (
     fold,
     normalize_digits,
     numbers_in,

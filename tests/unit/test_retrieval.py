@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from bank_router.embeddings import make_embedder
 from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.index import KnowledgeIndex, make_client
 from bank_router.knowledge.retriever import THRESHOLDS
+from bank_router.language.embeddings import make_embedder
 from bank_router.services import Services
 from bank_router.settings import ROOT
 

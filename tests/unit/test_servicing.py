@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bank_router.language.templates import Templates
 from bank_router.services import Services
-from bank_router.templates import Templates
 from bank_router.tools import TOOLS
 from bank_router.turn.context import Caller
 from graphs.servicing_llm import SERVICING_TOOLS

@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from bank_router.knowledge.schema import SupportTopic
+from bank_router.language.training import topic_of_intent
 from bank_router.services import Services
 from bank_router.settings import ROOT
-from bank_router.training import topic_of_intent
 from tests.helpers import Chat, ask
 
 PUBLIC = ROOT / "evals" / "datasets" / "public"

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bank_router.events import DECISION_MADE, TOOL_EXECUTED, EventBus
-from bank_router.platform.db import make_engine
-from bank_router.webhooks import (
+from bank_router.events import (
     SIGNATURE_HEADER,
     RetryPolicy,
     WebhookBase,
@@ -23,6 +21,8 @@ from bank_router.webhooks import (
     sign,
     verify,
 )
+from bank_router.events.bus import DECISION_MADE, TOOL_EXECUTED, EventBus
+from bank_router.platform.db import make_engine
 
 SECRET = "receiver-secret-123"
 

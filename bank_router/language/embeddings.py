@@ -192,8 +192,11 @@ def export_onnx(path: Path) -> Path:
 
 def export_in_child(path: Path) -> Path:
     """`export_onnx` in a child interpreter: torch and transformers never load into this (serving) process."""
-    code = "import sys, pathlib; from bank_router.embeddings import export_onnx; export_onnx(pathlib.Path(sys.argv[1]))"
-    root = str(Path(__file__).resolve().parent.parent)
+    code = (
+        "import sys, pathlib; from bank_router.language.embeddings import export_onnx; "
+        "export_onnx(pathlib.Path(sys.argv[1]))"
+    )
+    root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True)  # noqa: S603 - our interpreter
     return path

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from bank_router.parsing import to_bangla_digits
+from bank_router.language.parsing import to_bangla_digits
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "graphs" / "templates.yaml"
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "graphs" / "templates.yaml"
 
 
 def group_thousands(value: float) -> str:

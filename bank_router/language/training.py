@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from bank_router.classifier import OUT_OF_SCOPE, Example
 from bank_router.knowledge.catalog import Catalog
+from bank_router.language.classifier import OUT_OF_SCOPE, Example
 
 SUPPORT = "support_graph"
 OTHER_PER_INTENT = 30  # out-of-scope rows per intent of CLINC150's other domains

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 
-from bank_router.events import EVENT_TYPES, Event, EventBus
-from bank_router.webhooks.registry import Registration, WebhookRegistry
+from bank_router.events.bus import EVENT_TYPES, Event, EventBus
+from bank_router.events.registry import Registration, WebhookRegistry
 
 log = structlog.get_logger(__name__)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bank_router.parsing import numbers_in
+from bank_router.language.parsing import numbers_in
 
 # "1. Visit a branch": list ordinals are layout, not facts.
 _ORDINAL = re.compile(r"^\s*[0-9০-৯]+[.)]\s", re.MULTILINE)

@@ -20,9 +20,9 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 
-from bank_router.embeddings import Embedder
 from bank_router.knowledge.catalog import Catalog
-from bank_router.parsing import fold
+from bank_router.language.embeddings import Embedder
+from bank_router.language.parsing import fold
 
 log = structlog.get_logger(__name__)
 
