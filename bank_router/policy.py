@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Hashable
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -88,6 +89,19 @@ class RuleSpec(_Strict):
     evaluative_cues: list[Regex] = Field(default_factory=list)
     comparison_cues: list[Regex] = Field(default_factory=list)
     numeric_cues: list[Regex] = Field(default_factory=list)
+    # The message leans on earlier turns ("and Prime DPS? which is more?"): the products of the
+    # conversation's recent answers count as named.
+    memory_cues: list[Regex] = Field(default_factory=list)
+    # The message spans every domain ("rank all your DPS"): a bare product type puts each domain in play.
+    spans_cues: list[Regex] = Field(default_factory=list)
+    # Words that put both domains in play by themselves ("Islamic ones included", "halal or not").
+    both_cues: list[Regex] = Field(default_factory=list)
+    # Ways of naming a domain the lexicon does not list ("the interest one"), per domain; the guard's only.
+    domain_cues: dict[str, list[Regex]] = Field(default_factory=dict)
+    # A figure asked of products named on each side is a comparison, whatever the wording.
+    figures_of_both: bool = False
+    # The output guard never sends an answer quoting figures of products of more than one of the domains.
+    check_answer: bool = False
     report_domain: str | None = None
 
     @model_validator(mode="after")
@@ -96,6 +110,12 @@ class RuleSpec(_Strict):
             "evaluative_cues": self.evaluative_cues,
             "comparison_cues": self.comparison_cues,
             "numeric_cues": self.numeric_cues,
+            "memory_cues": self.memory_cues,
+            "spans_cues": self.spans_cues,
+            "both_cues": self.both_cues,
+            "domain_cues": self.domain_cues,
+            "figures_of_both": self.figures_of_both,
+            "check_answer": self.check_answer,
             "report_domain": self.report_domain,
         }
         if self.cross_domain:
@@ -104,6 +124,10 @@ class RuleSpec(_Strict):
             if not (self.evaluative_cues or self.comparison_cues):
                 raise PydanticCustomError(
                     "cross_domain", "a cross_domain rule needs evaluative_cues or comparison_cues, or it never fires"
+                )
+            if unknown := sorted(set(self.domain_cues) - set(self.cross_domain)):
+                raise PydanticCustomError(
+                    "cross_domain", "domain_cues for {unknown}: not among cross_domain", {"unknown": ", ".join(unknown)}
                 )
         elif used := [k for k, v in cues.items() if v]:
             raise PydanticCustomError(
@@ -132,10 +156,24 @@ class GuardFile(_Strict):
     """Every key the policy files may hold (merged across `policy/*.yaml`)."""
 
     refusal_confidence: float = Field(default=0.98, gt=0, le=1)
+    # Leetspeak read back as letters ("1gn0r3" -> "ignore") in a view of the message the rules also see:
+    # one table per view, a character to the letter it stands for.
+    leetspeak: list[dict[str, str]] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(default_factory=list)
     out_of_scope: Refusal
     policy: Refusal
     missing_permission: MissingPermission
+
+    @field_validator("leetspeak")
+    @classmethod
+    def _single_characters(cls, tables: list[dict[str, str]]) -> list[dict[str, str]]:
+        for i, table in enumerate(tables):
+            bad = [k for k, v in table.items() if len(k) != 1 or len(v) != 1 or not v.isalpha() or k.isalpha()]
+            if bad:
+                raise PydanticCustomError(
+                    "leetspeak", "table {i}: {bad}: each key a non-letter, each value one letter", {"i": i, "bad": bad}
+                )
+        return tables
 
     @field_validator("rules")
     @classmethod
@@ -241,6 +279,12 @@ class Rule:
     evaluative_cues: list[re.Pattern[str]] = field(default_factory=list)
     comparison_cues: list[re.Pattern[str]] = field(default_factory=list)
     numeric_cues: list[re.Pattern[str]] = field(default_factory=list)
+    memory_cues: list[re.Pattern[str]] = field(default_factory=list)
+    spans_cues: list[re.Pattern[str]] = field(default_factory=list)
+    both_cues: list[re.Pattern[str]] = field(default_factory=list)
+    domain_cues: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+    figures_of_both: bool = False
+    check_answer: bool = False
     report_domain: str | None = None
 
     def applies(self, is_staff: bool) -> bool:
@@ -253,12 +297,28 @@ class Verdict:
     domain: str | None = None
 
 
+@dataclass(frozen=True)
+class InPlay:
+    """What a message puts in play for the cross-domain rules, as the input guard found it."""
+
+    domains: frozenset[str] = frozenset()  # named by cue, product or an unqualified type
+    products: Mapping[str, int] = field(default_factory=dict)  # products named, per domain
+    remembered: Mapping[str, int] = field(default_factory=dict)  # products of recent answers, per domain
+    follow_up: bool = False  # elliptical or pointing back ("and the Youth account?", "is that more?")
+    generic: bool = False  # names a product type or vertical with no domain ("every DPS")
+
+
+def _any(patterns: Sequence[re.Pattern[str]], views: Sequence[str]) -> bool:
+    return any(p.search(v) for p in patterns for v in views)
+
+
 @dataclass
 class PolicyBook:
     rules: list[Rule]
     messages: dict[str, dict[str, str]]
     permission_hints: list[tuple[str, list[re.Pattern[str]]]]
     refusal_confidence: float
+    leetspeak: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, policy_dir: Path) -> PolicyBook:
@@ -275,6 +335,12 @@ class PolicyBook:
                 evaluative_cues=r.evaluative_cues,
                 comparison_cues=r.comparison_cues,
                 numeric_cues=r.numeric_cues,
+                memory_cues=r.memory_cues,
+                spans_cues=r.spans_cues,
+                both_cues=r.both_cues,
+                domain_cues=r.domain_cues,
+                figures_of_both=r.figures_of_both,
+                check_answer=r.check_answer,
                 report_domain=r.report_domain,
             )
             for r in spec.rules
@@ -284,25 +350,46 @@ class PolicyBook:
             refusal: Refusal = getattr(spec, key)
             messages[key] = refusal.message.model_dump()
         hints = list(spec.missing_permission.hints.items())
-        return cls(rules, messages, hints, spec.refusal_confidence)
+        return cls(rules, messages, hints, spec.refusal_confidence, spec.leetspeak)
 
-    def check(
-        self, raw: str, folded: str, domains_in_play: set[str], products_by_domain: dict[str, int], is_staff: bool
-    ) -> Verdict | None:
-        """The first rule the message breaks, if any."""
+    def check(self, raw: str, views: Sequence[str], in_play: InPlay, is_staff: bool) -> Verdict | None:
+        """The first rule the message breaks, if any.
+
+        `views` are the normalised readings of the message (folded first; then letter-spacing joined,
+        leetspeak read back): a pattern that matches any of them counts, so obfuscation does not hide
+        a request from the rules."""
         for rule in self.rules:
             if not rule.applies(is_staff):
                 continue
-            if any(p.search(folded) for p in rule.patterns) or any(p.search(raw) for p in rule.raw_patterns):
+            if _any(rule.patterns, views) or any(p.search(raw) for p in rule.raw_patterns):
                 return Verdict(rule.id)
-            if rule.cross_domain and set(rule.cross_domain) <= domains_in_play:
-                judges = any(p.search(folded) for p in rule.evaluative_cues)
-                compares = any(p.search(folded) for p in rule.comparison_cues)
-                numeric = any(p.search(folded) for p in rule.numeric_cues)
-                both_named = all(products_by_domain.get(d, 0) for d in rule.cross_domain)
-                if judges or (compares and (numeric or both_named)):
-                    return Verdict(rule.id, rule.report_domain)
+            if rule.cross_domain and self._crosses(rule, views, in_play):
+                return Verdict(rule.id, rule.report_domain)
         return None
+
+    @staticmethod
+    def _crosses(rule: Rule, views: Sequence[str], in_play: InPlay) -> bool:
+        """A comparison across the rule's domains: named now, or now and in the turns before."""
+        domains, products = set(in_play.domains), Counter(in_play.products)
+        domains |= {d for d, cues in rule.domain_cues.items() if _any(cues, views)}
+        if (in_play.generic and _any(rule.spans_cues, views)) or _any(rule.both_cues, views):
+            domains |= set(rule.cross_domain)
+        if in_play.remembered and (in_play.follow_up or _any(rule.memory_cues, views)):
+            domains |= {d for d, n in in_play.remembered.items() if n}
+            products.update(in_play.remembered)
+        if not set(rule.cross_domain) <= domains:
+            return False
+        judges = _any(rule.evaluative_cues, views)
+        compares = _any(rule.comparison_cues, views)
+        numeric = _any(rule.numeric_cues, views)
+        both_named = all(products.get(d, 0) for d in rule.cross_domain)
+        # Asking one figure per turn is not a comparison: only products named in this message count here.
+        both_now = all(in_play.products.get(d, 0) for d in rule.cross_domain)
+        return judges or (compares and (numeric or both_named)) or (rule.figures_of_both and numeric and both_now)
+
+    def answer_rules(self) -> list[Rule]:
+        """The cross-domain rules the output guard enforces on the figures of an answer."""
+        return [r for r in self.rules if r.cross_domain and r.check_answer]
 
     def permission_for(self, folded: str) -> str:
         """The tool permission a staff request would need."""

@@ -38,7 +38,7 @@ class Turn:
 
     def __post_init__(self) -> None:
         e, a = self.expect, self.answer
-        if self.predicted != e["agent"]:
+        if "agent" in e and self.predicted != e["agent"]:
             self.problems.append(f"agent {self.predicted} != {e['agent']}")
         for key in ("domain", "vertical", "refusal"):
             if key in e and a.get(key) != e[key]:

@@ -20,6 +20,8 @@ from bank_router.language.grounding import ungrounded
 from bank_router.services import Services, build_services
 from bank_router.turn.agents import STAFF_AGENTS
 from bank_router.turn.context import Caller, Context
+from evals.attacks import ATTACKS, ATTACKS_HOLDOUT, FAMILY, attack_metrics, render_attacks
+from evals.attacks import failed_gates as failed_gates_attacks
 from evals.everyday import everyday_metrics, per_area, public_cases, target_lines
 from evals.everyday import failed_gates as failed_gates_everyday
 from evals.fake_scripts import SCRIPTS
@@ -65,7 +67,8 @@ def load_cases(split: str, services: Services | None = None) -> list[dict[str, A
     if split in EVERYDAY:
         assert services is not None
         return [c for fold, n in EVERYDAY[split] for c in public_cases(fold, services.catalog, n)]
-    rows = [json.loads(line) for line in (DATASETS / f"{split}.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    file = DATASETS / "attacks" / f"{ATTACKS[split]}.jsonl" if split in ATTACKS else DATASETS / f"{split}.jsonl"
+    rows = [json.loads(line) for line in file.read_text("utf-8").splitlines() if line.strip()]
     cases = []
     for i, row in enumerate(rows):
         if "turns" in row:
@@ -159,7 +162,12 @@ def _replaced() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", action="append", default=[], help="test (held out) and/or train")
+    ap.add_argument(
+        "--split",
+        action="append",
+        default=[],
+        help="test (held out), train, support, everyday_*, attacks[_dev|_holdout]",
+    )
     ap.add_argument("--gate", action="store_true", help="exit 1 when the held-out split is under a threshold")
     ap.add_argument("--failures", type=int, default=15, help="how many failing turns to list")
     ap.add_argument("--llm-script", choices=sorted(SCRIPTS), help="configure a model: the fake server, scripted")
@@ -171,13 +179,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
-    splits = args.split or ["test"]
+    splits = [s for split in (args.split or ["test"]) for s in FAMILY.get(split, (split,))]
     REPORTS.mkdir(exist_ok=True)
     failed_gates: list[str] = []
     for split in splits:
         replaced_before = _replaced()
         report = asyncio.run(evaluate(split, services))
-        failures = 0 if split in HOLDOUT else args.failures
+        failures = 0 if split in HOLDOUT or split in ATTACKS_HOLDOUT else args.failures
+        if split in ATTACKS:
+            print(render_attacks(split, report.turns, failures))
+            print(f"output guard replacements: {int(_replaced() - replaced_before)}\n")
+            failed_gates += failed_gates_attacks(attack_metrics(report.turns), split)
+            continue
         print(render(report, failures, GATES if split == "test" else None))
         everyday = everyday_metrics(report.turns)
         if everyday:

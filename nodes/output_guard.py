@@ -1,4 +1,4 @@
-"""Output guard and turn bookkeeping: check the answer's numbers, then remember the turn."""
+"""Output guard and turn bookkeeping: check the answer's numbers and policy, then remember the turn."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bank_router.language.grounding import ungrounded
 from bank_router.turn.agents import REMEMBERED_AGENTS
 from bank_router.turn.context import Context
 from bank_router.turn.state import Answer, RouterState
+from nodes.answer_figures import mixes_domains
 from nodes.follow_up import PERSON_FACTS, is_follow_up
 from nodes.llm_turn import turn_key
 from nodes.phrase import phrase
@@ -20,7 +21,9 @@ from nodes.phrase import phrase
 log = structlog.get_logger(__name__)
 
 REPLACED = Counter("bank_router_output_guard_replaced_total", "Answers replaced for ungrounded numbers")
+REFUSED = Counter("bank_router_output_guard_refused_total", "Answers refused for the figures they quote", ["rule"])
 HISTORY_WINDOW = 6  # messages kept in the checkpoint (three turns)
+RECENT_PRODUCTS = 6  # products of the recent answers kept for the cross-domain rule (newest first)
 
 
 def evidence_for(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> list[str]:
@@ -57,6 +60,25 @@ def checked(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> Answe
     return {**ans, "message": tpl.t("not_configured_fallback", state["language"]), "confidence": 0.3}
 
 
+def policed(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> Answer:
+    """Refuse an answer whose figures break a cross-domain rule (Islami and conventional side by side)."""
+    svc = runtime.context.services
+    for rule in svc.policy.answer_rules():
+        if mixes_domains(dict(ans), rule.cross_domain, svc.catalog):
+            REFUSED.labels(rule=rule.id).inc()
+            log.warning("output_guard_refused", agent=ans.get("agent"), rule=rule.id)
+            return {
+                "message": svc.policy.message(rule.id, state["language"]),
+                "domain": rule.report_domain,
+                "vertical": ans.get("vertical"),
+                "agent": "policy_guard",
+                "sources": [],
+                "confidence": svc.policy.refusal_confidence,
+                "refusal": True,
+            }
+    return ans
+
+
 def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[str, Any]:
     memory = dict(state.get("memory") or {})
     # A new question starts a new applicant; a follow-up adds to the one we have.
@@ -72,6 +94,9 @@ def _memory(state: RouterState, ans: Answer, runtime: Runtime[Context]) -> dict[
         named = [m for m in mentioned if m in products]
         if named:
             memory["last_products"] = named
+        # A comparison can be spread over turns: the cross-domain rule looks a few answers back.
+        recent = [*named, *(memory.get("recent_products") or [])]
+        memory["recent_products"] = list(dict.fromkeys(recent))[:RECENT_PRODUCTS]
         topics = [m for m in mentioned if m in runtime.context.services.catalog.support]
         memory["last_topic"] = topics[0] if topics else None
     memory["pending"] = ans.get("pending")
@@ -91,7 +116,7 @@ def _model_report(state: RouterState, runtime: Runtime[Context]) -> dict[str, An
 
 
 def output_guard(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
-    ans = checked(phrase(state["answer"], state, runtime), state, runtime)
+    ans = policed(checked(phrase(state["answer"], state, runtime), state, runtime), state, runtime)
     public = {k: v for k, v in ans.items() if k not in ("fallback", "evidence", "pending", "deterministic")}
     public.update(_model_report(state, runtime))
     # The checkpoint keeps a short window; what a follow-up needs lives in `memory`.

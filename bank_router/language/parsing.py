@@ -99,10 +99,41 @@ def _prep(text: str) -> str:
     return normalize_digits(unicodedata.normalize("NFC", text)).lower()
 
 
+# Look-alike letters folded to the Latin letter they imitate ("Islamі" with a Cyrillic і is "Islami").
+# Full-width forms, mathematical letters and ligatures are folded by NFKC before this table applies.
+_CYRILLIC = ("АВСЕНІЈКМОРЅТХУаеіјорсухѕһԁԛԝӏвкмнтёї", "ABCEHIJKMOPSTXYaeijopcyxshdqwlbkmhtei")
+_GREEK = ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ", "ABEZHIKMNOPTYXabeikvoptux")
+_LATIN_EXTENDED = ("ıɑɡ", "iag")
+_CONFUSABLES = str.maketrans(*map("".join, zip(_CYRILLIC, _GREEK, _LATIN_EXTENDED, strict=True)))
+# Invisible characters that split words without showing (format characters: zero-width space and
+# joiners, word joiner, BOM, soft hyphen, bidi marks), plus the invisible marks outside category Cf.
+_INVISIBLE_EXTRA = frozenset("\u034f\u115f\u1160\u3164\uffa0") | frozenset(map(chr, range(0xFE00, 0xFE10)))
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def clean(text: str) -> str:
+    """Text as a reader sees it: NFKC, invisible characters dropped, look-alike letters folded.
+
+    Bangla writes ZWJ and ZWNJ inside words to choose a conjunct's shape; dropping them changes the
+    shape, not the word, and every phrase we match is folded the same way, so matching holds. A
+    combining mark on a Latin letter ("i" plus a dot above) is decoration and is dropped too; on a
+    Bangla letter it is a vowel sign and is kept.
+    """
+    t = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for ch in t:
+        if unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA:
+            continue
+        if out and out[-1] in _LATIN and unicodedata.category(ch) == "Mn":
+            continue
+        out.append(ch)
+    return "".join(out).translate(_CONFUSABLES)
+
+
 def fold(text: str) -> str:
-    """Fold text for alias matching: case, digits, NFC, whitespace and punctuation."""
+    """Fold text for alias matching: look-alikes (see `clean`), case, digits, whitespace and punctuation."""
     # Dropping apostrophes (not spacing them) lets "I'm" match "im".
-    t = re.sub(r"['’]", "", _prep(text))
+    t = re.sub(r"['’]", "", _prep(clean(text)))
     chars = [
         " "
         if unicodedata.category(ch).startswith("P")

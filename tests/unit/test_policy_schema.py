@@ -43,6 +43,7 @@ def test_the_real_file_loads_with_every_rule_and_message() -> None:
         "islami_conventional_comparison",
         "other_person_data",
         "illegal_activity",
+        "claimed_authority",
     ]
     assert set(book.messages) == {*ids, "out_of_scope", "policy", "missing_permission"}
     assert all(set(m) == {"en", "bn"} for m in book.messages.values())
