@@ -2,6 +2,8 @@
 
 Both backends keep the exact times of the hits inside the window, so they agree: a caller may make
 `count` hits in any `window` seconds, and a refused hit is told when the oldest one leaves the window.
+When Redis is unreachable, each worker enforces the same limits on its own (never "admit all") and
+goes back to Redis once it answers again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -58,6 +60,7 @@ def limits_from(settings: Settings) -> dict[str, Limit]:
         "chat": parse_limit(settings.rate_limit_chat),
         "tools": parse_limit(settings.rate_limit_tools),
         "conversations": parse_limit(settings.rate_limit_conversations),
+        "requests": parse_limit(settings.rate_limit_requests),
     }
 
 
@@ -68,19 +71,22 @@ class Backend(Protocol):
 
 
 class MemoryBackend:
-    """Exact sliding window per key, for one process."""
+    """Exact sliding window per key, for one process; a bounded LRU, so rotating keys cannot exhaust memory."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
-        self._hits: dict[str, deque[float]] = {}
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = asyncio.Lock()
         self._clock, self._max_keys = clock, max_keys
 
     async def hit(self, key: str, limit: Limit) -> Decision:
         async with self._lock:
             now = self._clock()
-            if len(self._hits) >= self._max_keys:
-                self._forget_idle(now, limit.window)
-            hits = self._hits.setdefault(key, deque())
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self._max_keys:
+                    self._hits.popitem(last=False)  # the key used longest ago
+                hits = self._hits[key] = deque()
+            self._hits.move_to_end(key)
             while hits and hits[0] <= now - limit.window:
                 hits.popleft()
             if len(hits) >= limit.count:
@@ -88,10 +94,8 @@ class MemoryBackend:
             hits.append(now)
             return Decision(True, limit.count, limit.count - len(hits))
 
-    def _forget_idle(self, now: float, window: float) -> None:
-        # Bounded memory under many distinct callers: drop keys with no hit in the window.
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - window]:
-            del self._hits[key]
+    def __len__(self) -> int:
+        return len(self._hits)
 
     async def close(self) -> None:
         self._hits.clear()
@@ -136,27 +140,72 @@ class RedisBackend:
         await self._redis.aclose()
 
 
+class FallbackBackend:
+    """Redis while it answers, else a local window per worker; Redis is tried again every `retry_after` s.
+
+    Admitting everything during an outage would turn a Redis failure into an open door, and waiting on
+    a dead Redis on every request would turn it into an outage: so each worker counts on its own, which
+    at worst multiplies a limit by the number of workers for the length of the outage.
+    """
+
+    def __init__(
+        self,
+        primary: Backend,
+        local: Backend,
+        retry_after: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary, self.local, self._retry_after, self._clock = primary, local, retry_after, clock
+        self._down_until: float | None = None
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_until is not None
+
+    async def hit(self, key: str, limit: Limit) -> Decision:
+        if self._down_until is not None and self._clock() < self._down_until:
+            return await self.local.hit(key, limit)
+        try:
+            decision = await self.primary.hit(key, limit)
+        except Exception as exc:  # any failure of the shared store: connection, timeout, protocol
+            if self._down_until is None:
+                log.warning("rate_limit_fallback_local", error_type=type(exc).__name__)
+            self._down_until = self._clock() + self._retry_after
+            return await self.local.hit(key, limit)
+        if self._down_until is not None:
+            log.info("rate_limit_backend_recovered")
+            self._down_until = None
+        return decision
+
+    async def close(self) -> None:
+        await self.primary.close()
+        await self.local.close()
+
+
 class RateLimiter:
-    """Named limits over one backend; off when RATE_LIMIT_ENABLED=false."""
+    """Named limits over one backend; off when RATE_LIMIT_ENABLED=false.
 
-    def __init__(self, limits: dict[str, Limit], backend: Backend, enabled: bool = True) -> None:
-        self.limits, self.backend, self.enabled = limits, backend, enabled
+    A `shared` key (all anonymous callers of one client IP) gets `ip_factor` times the limit, so that
+    a few people behind one address are not starved while rotating session ids still hits a ceiling.
+    """
 
-    async def hit(self, name: str, caller_key: str) -> Decision:
+    def __init__(self, limits: dict[str, Limit], backend: Backend, enabled: bool = True, ip_factor: int = 1) -> None:
+        self.limits, self.backend, self.enabled, self.ip_factor = limits, backend, enabled, ip_factor
+
+    async def hit(self, name: str, caller_key: str, shared: bool = False) -> Decision:
         limit = self.limits[name]
+        if shared:
+            limit = Limit(limit.count * self.ip_factor, limit.window)
         if not self.enabled:
             return Decision(True, limit.count, limit.count)
-        try:
-            return await self.backend.hit(f"{name}:{caller_key}", limit)
-        except Exception as exc:
-            # A limiter outage must not take the assistant down with it: admit, and say so in the log.
-            log.warning("rate_limit_backend_unavailable", error_type=type(exc).__name__)
-            return Decision(True, limit.count, limit.count)
+        return await self.backend.hit(f"{name}:{caller_key}", limit)
 
     async def close(self) -> None:
         await self.backend.close()
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
-    backend: Backend = RedisBackend(settings.redis_url) if settings.redis_url else MemoryBackend()
-    return RateLimiter(limits_from(settings), backend, settings.rate_limit_enabled)
+    backend: Backend = MemoryBackend()
+    if settings.redis_url:
+        backend = FallbackBackend(RedisBackend(settings.redis_url), backend)
+    return RateLimiter(limits_from(settings), backend, settings.rate_limit_enabled, settings.rate_limit_ip_factor)

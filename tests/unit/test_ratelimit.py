@@ -1,20 +1,21 @@
-"""Rate limits: the sliding window in memory and in the real Redis, and the API's 429."""
+"""Rate limits: the sliding window in memory and in the real Redis, and the fallback when Redis is down."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import subprocess
+import time
 import uuid
-from collections.abc import Callable
-from types import SimpleNamespace
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
-from api import errors
-from api.deps import mint_token
-from api.ratelimit import rate_limited
 from bank_router.ratelimit import (
+    FallbackBackend,
     Limit,
     MemoryBackend,
     RateLimiter,
@@ -64,7 +65,12 @@ def test_parse_limit_rejects_nonsense(text: str) -> None:
 
 def test_default_limits_are_seed_002s_table() -> None:
     limits = limits_from(Settings())
-    assert limits == {"chat": Limit(60, 60.0), "tools": Limit(100, 3600.0), "conversations": Limit(120, 60.0)}
+    assert limits == {
+        "chat": Limit(60, 60.0),
+        "tools": Limit(100, 3600.0),
+        "conversations": Limit(120, 60.0),
+        "requests": Limit(600, 60.0),
+    }
 
 
 @pytest.mark.parametrize("make", BACKENDS, ids=["memory", "redis"])
@@ -128,49 +134,89 @@ def test_disabled_limiter_admits_everything() -> None:
     assert asyncio.run(run())
 
 
-def test_unreachable_redis_admits_rather_than_fails() -> None:
-    async def run() -> bool:
-        limiter = make_limiter(Settings(redis_url="redis://127.0.0.1:1/0"))
+def test_unreachable_redis_still_limits_with_the_local_fallback() -> None:
+    """Redis down is not "admit all": the worker counts on its own, and says so once."""
+
+    async def run() -> list[bool]:
+        limiter = make_limiter(Settings(redis_url="redis://127.0.0.1:1/0", rate_limit_chat="3/minute"))
         try:
-            return (await limiter.hit("chat", "c")).allowed
+            return [(await limiter.hit("chat", "c")).allowed for _ in range(5)]
         finally:
             await limiter.close()
 
-    assert asyncio.run(run())
+    with capture_logs() as logs:
+        assert asyncio.run(run()) == [True, True, True, False, False]
+    assert [e["event"] for e in logs] == ["rate_limit_fallback_local"]
 
 
-def make_app(settings: Settings) -> FastAPI:
-    app = FastAPI()
-    errors.install(app)
-    app.state.runtime = SimpleNamespace(settings=settings)
-    app.state.limiter = make_limiter(settings)
+def test_memory_backend_is_a_bounded_lru() -> None:
+    async def run() -> tuple[int, bool]:
+        backend = MemoryBackend(max_keys=3)
+        limit = Limit(1, 60.0)
+        await backend.hit("kept", limit)
+        for i in range(10):
+            await backend.hit(f"rotated-{i}", limit)
+            await backend.hit("kept", limit)  # used again: stays, and stays refused
+        return len(backend), (await backend.hit("kept", limit)).allowed
 
-    @app.post("/limited", dependencies=[Depends(rate_limited("chat"))])
-    async def limited() -> dict[str, bool]:
-        return {"ok": True}
-
-    return app
-
-
-@pytest.mark.parametrize("redis_url", [None, REDIS], ids=["memory", "redis"])
-def test_api_answers_429_with_retry_after_per_caller(redis_url: str | None) -> None:
-    settings = Settings(auth_jwt_secret=SECRET, rate_limit_chat="2/minute", redis_url=redis_url)
-    client = TestClient(make_app(settings))
-    session = {"session_id": f"s-{uuid.uuid4().hex}"}
-    assert [client.post("/limited", json=session).status_code for _ in range(2)] == [200, 200]
-    refused = client.post("/limited", json=session)
-    assert refused.status_code == 429
-    body = refused.json()
-    assert body["error_code"] == "RATE_LIMITED" and set(body) >= {"message", "trace_id"}
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    # Another session and a staff token have budgets of their own.
-    assert client.post("/limited", json={"session_id": f"s-{uuid.uuid4().hex}"}).status_code == 200
-    token = mint_token(SECRET, f"staff-{uuid.uuid4().hex[:8]}", "demo", ["ai_agent"])
-    staff = {"Authorization": f"Bearer {token}"}
-    assert [client.post("/limited", json=session, headers=staff).status_code for _ in range(3)] == [200, 200, 429]
+    assert asyncio.run(run()) == (3, False)
 
 
-def test_rate_limit_enabled_false_turns_limits_off() -> None:
-    settings = Settings(auth_jwt_secret=SECRET, rate_limit_chat="1/minute", rate_limit_enabled=False)
-    client = TestClient(make_app(settings))
-    assert {client.post("/limited", json={"session_id": "same"}).status_code for _ in range(5)} == {200}
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """A redis-server of this test's own on a free port, to stop and start (never the shared one)."""
+    port = free_port()
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        cmd = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+            time.sleep(0.05)
+        raise TimeoutError("redis-server did not start")
+
+    start.url = f"redis://127.0.0.1:{port}/0"  # type: ignore[attr-defined]
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_fallback_limits_while_redis_is_down_and_returns_to_it(
+    private_redis: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    server = private_redis()
+    clock = Clock()
+    url: str = private_redis.url  # type: ignore[attr-defined]
+
+    async def run() -> list[bool]:
+        backend = FallbackBackend(RedisBackend(url), MemoryBackend(clock=clock), retry_after=5.0, clock=clock)
+        limit, seen = Limit(2, 60.0), []
+        try:
+            seen.append((await backend.hit("k", limit)).allowed)  # Redis counts this one
+            server.kill()
+            server.wait()
+            seen += [(await backend.hit("k", limit)).allowed for _ in range(3)]  # local window: 2 then refused
+            assert backend.degraded
+            private_redis()  # Redis is back (empty); tried again once the retry interval has passed
+            seen.append((await backend.hit("fresh", limit)).allowed)
+            clock.now += 6
+            seen.append((await backend.hit("fresh", limit)).allowed)
+            assert not backend.degraded
+        finally:
+            await backend.close()
+        return seen
+
+    with capture_logs() as logs:
+        assert asyncio.run(run()) == [True, True, True, False, True, True]
+    assert [e["event"] for e in logs] == ["rate_limit_fallback_local", "rate_limit_backend_recovered"]
