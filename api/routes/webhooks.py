@@ -1,4 +1,9 @@
-"""Webhook registrations (seed 002): staff register a URL for their tenant's events, list and remove them."""
+"""Webhook registrations (seed 002): staff with `webhooks:manage` register a URL for their tenant's events.
+
+A target must be an http(s) URL whose host resolves to public addresses only (events/targets.py; checked
+again at each delivery). A registration keeps the registering token's permissions, and receives only
+the events those permissions may read (events/visibility.py).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,16 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.deps import CallerDep
+from api.deps import CallerDep, runtime_of
 from api.errors import AppError
 from api.schemas import ErrorResponse
 from bank_router.events import WebhookRegistry
+from bank_router.events.targets import TargetGuard, UnsafeTarget, parse
+from bank_router.store.owner import CUSTOMER_ROLE
 from bank_router.turn.context import Caller
 
 router = APIRouter(prefix="/api", tags=["webhooks"])
+PERMISSION = "webhooks:manage"
 
 EventName = Literal["conversation.started", "decision.made", "tool.executed", "human.intervention.requested"]
 
@@ -33,7 +41,11 @@ class WebhookCreate(BaseModel):
         },
     )
 
-    url: str = Field(max_length=2048, description="http(s) URL that receives the signed POSTs")
+    url: str = Field(
+        max_length=2048,
+        description="http(s) URL that receives the signed POSTs; its host must resolve to public addresses",
+        json_schema_extra={"format": "uri", "pattern": "^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/]"},
+    )
     events: list[EventName] = Field(min_length=1)
     secret: str = Field(min_length=8, max_length=256, description="HMAC-SHA256 key; never returned")
 
@@ -44,6 +56,10 @@ class WebhookCreate(BaseModel):
         scheme, sep, rest = v.partition("://")
         if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
             raise ValueError("must be an http:// or https:// URL")
+        try:
+            parse(v)
+        except UnsafeTarget as exc:
+            raise ValueError(str(exc)) from None
         return v
 
 
@@ -53,22 +69,35 @@ class WebhookOut(BaseModel):
     events: list[str]
     active: bool
     created_at: str
+    permissions: list[str] = Field(description="the registering token's: only events they may read are sent")
 
 
 class WebhookList(BaseModel):
     data: list[WebhookOut]
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (401, 403, 404, 422)}
+_ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorResponse} for c in (401, 403, 404, 422, 503)}
 
 
 def _staff(caller: Caller) -> str:
-    """The caller's tenant; webhooks are a staff feature."""
+    """The caller's tenant; webhooks are a staff feature with a permission of their own."""
     if not caller.is_staff:
         raise AppError(401, "UNAUTHORIZED", "Webhooks need a staff token: 'Authorization: Bearer <token>'.")
-    if "ai_agent" not in caller.permissions:
-        raise AppError(403, "FORBIDDEN", "The permission 'ai_agent' is required to manage webhooks.")
+    if PERMISSION not in caller.permissions or caller.role == CUSTOMER_ROLE:
+        raise AppError(403, "FORBIDDEN", f"The permission '{PERMISSION}' is required to manage webhooks.")
     return caller.tenant or ""
+
+
+async def _checked(request: Request, url: str) -> None:
+    """422 on `url` unless its host resolves, now, to addresses a delivery may reach."""
+    guard: TargetGuard | None = getattr(request.app.state, "webhook_guard", None)
+    if guard is None:
+        guard = TargetGuard(allow_private=runtime_of(request).settings.webhook_allow_private)
+    try:
+        await guard.check(url)
+    except UnsafeTarget as exc:
+        field = {"field": "url", "message": str(exc)}
+        raise AppError(422, "VALIDATION_ERROR", f"Invalid field 'url': {exc}", {"fields": [field]}) from None
 
 
 def _registry(request: Request) -> WebhookRegistry:
@@ -82,8 +111,10 @@ def _registry(request: Request) -> WebhookRegistry:
 async def register_webhook(body: WebhookCreate, caller: CallerDep, request: Request) -> WebhookOut:
     """Deliver these events of the caller's tenant to `url`, signed `X-Webhook-Signature: sha256=<hmac>`."""
     tenant = _staff(caller)
+    registry = _registry(request)
+    await _checked(request, body.url)
     hook = await asyncio.to_thread(
-        _registry(request).create, tenant, caller.sub or "", body.url, list(body.events), body.secret
+        registry.create, tenant, caller.sub or "", body.url, list(body.events), body.secret, caller.permissions
     )
     return WebhookOut(**hook.public())
 

@@ -3,7 +3,9 @@
 Authentication: `?token=<JWT>` or a first `{"type": "auth", "token": ...}` message. Without a token the
 socket is an anonymous customer, as on POST /api/chat (unless REQUIRE_AI_AGENT, where a token is
 needed); staff-only events (`human_intervention`) go only to sockets with a staff token of the same
-tenant. A bad token gets an `error` event, then close code 1008 (policy violation).
+tenant whose permissions may read the event (events/visibility.py: `loan:score` and `customer:read`),
+and a tool event only to the socket whose turn ran the tool, by the same rule. A bad token gets an
+`error` event, then close code 1008 (policy violation).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.answers import chunks, in_background, response_body
+from api.client_ip import client_ip
 from api.deps import caller_from_token, runtime_of
 from api.errors import AppError
 from api.ratelimit import caller_key, enforce
@@ -35,6 +38,8 @@ from api.ws_messages import (
     validate,
 )
 from bank_router.events.bus import HUMAN_INTERVENTION, TOOL_EXECUTED, Event
+from bank_router.events.visibility import readable
+from bank_router.store.owner import CUSTOMER_ROLE
 from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)
@@ -65,15 +70,24 @@ class Connection:
 
     def on_event(self, event: Event) -> None:
         """Bus handler, called in the publisher's thread: hand matching events to the loop."""
-        if event.type == TOOL_EXECUTED and _TURN.get() in self.turns:
+        if event.type == TOOL_EXECUTED and _TURN.get() in self.turns and readable(event, self.caller.permissions):
             data = {"tool": event.data.get("tool"), "status": "executed", **_tool_extras(event.data)}
-        elif event.type == HUMAN_INTERVENTION and self.caller.is_staff and event.tenant == self.caller.tenant:
+        elif (
+            event.type == HUMAN_INTERVENTION
+            and self._staff_of(event.tenant)
+            and readable(event, self.caller.permissions)
+        ):
             data = {"id": event.id, "timestamp": event.created_at, **event.data}
         else:
             return
         message = envelope("tool_execution" if event.type == TOOL_EXECUTED else "human_intervention", data)
         with contextlib.suppress(RuntimeError):  # the loop has closed: the socket is gone
             self.loop.call_soon_threadsafe(self.outbox.put_nowait, message)
+
+    def _staff_of(self, tenant: str | None) -> bool:
+        """A staff token (not a customer's) of the event's tenant."""
+        caller = self.caller
+        return caller.is_staff and caller.role != CUSTOMER_ROLE and bool(tenant) and tenant == caller.tenant
 
     async def writer(self) -> None:
         while (message := await self.outbox.get()) is not None:
@@ -106,7 +120,7 @@ class Connection:
             self.push("conversation", await self.conversations.one(self.caller, wanted, self.session_id))
 
     async def limit(self, name: str, session_id: str | None) -> None:
-        client = self.ws.client.host if self.ws.client else None
+        client = client_ip(self.ws)
         await enforce(getattr(self.ws.app.state, "limiter", None), name, caller_key(self.caller, session_id, client))
 
     async def chat(self, msg: ChatMessage, trace_id: str) -> None:
@@ -142,7 +156,7 @@ def _tool_extras(data: dict[str, Any]) -> dict[str, Any]:
 
 def verify(token: str, settings: Any) -> Caller:
     """The same checks as the REST API's bearer token."""
-    caller = caller_from_token(token, settings.auth_jwt_secret)
+    caller = caller_from_token(token, settings.auth_jwt_secret, settings.auth_max_token_lifetime)
     if settings.require_ai_agent and "ai_agent" not in caller.permissions:
         raise AppError(403, "FORBIDDEN", "The permission 'ai_agent' is required to use the assistant.")
     return caller
@@ -182,6 +196,11 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             if frame["type"] == "websocket.disconnect":
                 break
             trace_id = uuid.uuid4().hex
+            try:  # every message counts, auth and malformed ones included, before any work is done for it
+                await conn.limit("requests", None)
+            except AppError as exc:
+                conn.push("error", error_data(exc.code, exc.message, trace_id, retry_after=exc.details["retry_after"]))
+                continue
             text = frame.get("text") or (frame.get("bytes") or b"").decode("utf-8", "replace")
             try:
                 if len(text) > settings.max_body_bytes:

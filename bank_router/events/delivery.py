@@ -1,7 +1,9 @@
 """Webhook delivery: signed JSON POSTs of bus events, retried with exponential backoff, off the turn's path.
 
 The bus calls `on_event` in the publisher's thread; it only hands the event to the event loop. A
-consumer task there finds the tenant's matching registrations and delivers each in its own task.
+consumer task there finds the tenant's matching registrations whose recorded permissions may read the
+event (events/visibility.py) and delivers each in its own task, to an address checked just before each
+attempt (events/targets.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import structlog
 
 from bank_router.events.bus import EVENT_TYPES, Event, EventBus
 from bank_router.events.registry import Registration, WebhookRegistry
+from bank_router.events.targets import TargetGuard, Unresolvable, UnsafeTarget
+from bank_router.events.visibility import readable
 
 log = structlog.get_logger(__name__)
 
@@ -75,8 +79,10 @@ class WebhookDispatcher:
         client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_concurrent: int = 32,
+        guard: TargetGuard | None = None,
     ) -> None:
         self.registry, self.policy, self._sleep = registry, policy, sleep
+        self.guard = guard or TargetGuard()
         self._client = client or httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False)
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=10_000)
@@ -115,6 +121,8 @@ class WebhookDispatcher:
                 log.error("webhook_lookup_failed", event_type=event.type, error_type=type(exc).__name__)
                 hooks = []
             for hook in hooks:
+                if not readable(event, hook.permissions):
+                    continue  # its registering token could not read this event's data
                 task = asyncio.get_running_loop().create_task(self.deliver(hook, event))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
@@ -134,7 +142,11 @@ class WebhookDispatcher:
         where = {"webhook_id": hook.id, "event_type": event.type, "host": urlsplit(hook.url).hostname}
         async with self._slots:
             for attempt in range(1, self.policy.attempts + 1):
-                status = await self._post(hook.url, body, {**headers, "X-Webhook-Attempt": str(attempt)})
+                try:
+                    status = await self._post(hook.url, body, {**headers, "X-Webhook-Attempt": str(attempt)})
+                except UnsafeTarget as exc:
+                    log.warning("webhook_target_refused", attempt=attempt, reason=str(exc), **where)
+                    return False
                 if status is not None and 200 <= status < 300:
                     log.info("webhook_delivered", attempt=attempt, status=status, **where)
                     return True
@@ -147,9 +159,18 @@ class WebhookDispatcher:
         return False
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int | None:
-        """The response status, or None for a network error (retried like a 5xx)."""
+        """The response status, or None for a network error (retried like a 5xx); UnsafeTarget when the
+        host now resolves to an address it may not reach. The POST connects to the address just checked."""
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            target = await self.guard.check(url)
+        except Unresolvable:
+            log.info("webhook_network_error", error_type="NameResolutionError")
+            return None  # DNS may come back: retried like a network error
+        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+        try:
+            response = await self._client.post(
+                target.url, content=body, headers={**headers, "Host": target.host_header}, extensions=extensions
+            )
         except httpx.HTTPError as exc:
             log.info("webhook_network_error", error_type=type(exc).__name__)
             return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, MetaData, String, inspect, select
+from sqlalchemy import JSON, Boolean, DateTime, Engine, MetaData, String, inspect, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bank_router.platform.models import NAMING_CONVENTION
@@ -29,6 +30,9 @@ class Webhook(WebhookBase):
     secret: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The registering token's permissions: deliveries are filtered by them (events/visibility.py).
+    # Rows from before revision 0005 hold none, so they get only events that need no permission.
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Registration:
     secret: str
     active: bool
     created_at: datetime
+    permissions: frozenset[str] = frozenset()
 
     def public(self) -> dict[str, Any]:
         """What its owner may read back: everything but the secret."""
@@ -51,11 +56,13 @@ class Registration:
             "events": list(self.events),
             "active": self.active,
             "created_at": self.created_at.replace(tzinfo=UTC).isoformat(),
+            "permissions": sorted(self.permissions),
         }
 
 
 def _registration(row: Webhook) -> Registration:
-    return Registration(row.id, row.tenant, row.url, tuple(row.events), row.secret, row.active, row.created_at)
+    granted = frozenset(p for p in (row.permissions or []) if isinstance(p, str))
+    return Registration(row.id, row.tenant, row.url, tuple(row.events), row.secret, row.active, row.created_at, granted)
 
 
 class WebhookRegistry:
@@ -66,13 +73,25 @@ class WebhookRegistry:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
 
     def ready(self) -> bool:
-        """Whether the migrations created the table (Alembic revision 0003_webhooks)."""
-        return inspect(self.engine).has_table(Webhook.__tablename__)
+        """Whether the migrations created the table with its permissions (Alembic revision 0005)."""
+        found = inspect(self.engine)
+        if not found.has_table(Webhook.__tablename__):
+            return False
+        return "permissions" in {c["name"] for c in found.get_columns(Webhook.__tablename__)}
 
     def _session(self) -> Session:
         return self._sessions()
 
-    def create(self, tenant: str, created_by: str, url: str, events: list[str], secret: str) -> Registration:
+    def create(
+        self,
+        tenant: str,
+        created_by: str,
+        url: str,
+        events: list[str],
+        secret: str,
+        permissions: Collection[str] = frozenset(),
+    ) -> Registration:
+        """Register `url`; `permissions` are the registering token's, which bound what it will receive."""
         row = Webhook(
             id=f"wh_{uuid.uuid4().hex[:24]}",
             tenant=tenant,
@@ -82,6 +101,7 @@ class WebhookRegistry:
             secret=secret,
             active=True,
             created_at=datetime.now(UTC).replace(tzinfo=None),
+            permissions=sorted(permissions),
         )
         with self._session() as session, session.begin():
             session.add(row)

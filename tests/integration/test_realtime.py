@@ -40,7 +40,9 @@ def rt_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         REDIS_URL="redis://127.0.0.1:6379/12",
         RATE_LIMIT_CHAT="6/minute",
         RATE_LIMIT_TOOLS="3/hour",
+        RATE_LIMIT_IP_FACTOR="100",  # every test here is one loopback address: limits per session
         WEBHOOK_BACKOFF_SECONDS="0.05",
+        WEBHOOK_ALLOW_PRIVATE="true",  # the receivers below listen on loopback
     )
     cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
     with serve(cmd, f"{url}/healthz", env, data_dir / "server.log"):
@@ -235,12 +237,15 @@ def test_ws_chat_messages_share_the_chat_rate_limit(rt_url: str) -> None:
 
 
 def test_ws_staff_of_the_tenant_hear_human_interventions(rt_url: str) -> None:
+    """Only reviewers (loan:score and customer:read) of the tenant: not another tenant's, not an ai_agent-only token."""
     scorer = staff_token("loan:score", "customer:read", "loan:read")
-    listen_demo, listen_other = connect(ws_url(rt_url, f"token={staff_token()}")), connect(ws_url(rt_url))
-    listen_other.send(json.dumps({"type": "auth", "token": staff_token(tenant="other")}))
+    reviewer = staff_token("loan:score", "customer:read")
+    listen_demo, listen_other = connect(ws_url(rt_url, f"token={reviewer}")), connect(ws_url(rt_url))
+    listen_other.send(json.dumps({"type": "auth", "token": staff_token("loan:score", "customer:read", tenant="other")}))
+    agent_only = connect(ws_url(rt_url, f"token={staff_token()}"))
     anonymous = connect(ws_url(rt_url))
     try:
-        for listener in (listen_demo, listen_other):
+        for listener in (listen_demo, listen_other, agent_only):
             assert json.loads(listener.recv(timeout=10))["event_type"] == "authenticated"
         with connect(ws_url(rt_url, f"token={scorer}")) as ws:
             referred = None
@@ -254,11 +259,11 @@ def test_ws_staff_of_the_tenant_hear_human_interventions(rt_url: str) -> None:
         alert = json.loads(listen_demo.recv(timeout=10))
         assert alert["event_type"] == "human_intervention"
         assert alert["data"]["customer_id"] == referred and "human review" in alert["data"]["reason"]
-        for other in (listen_other, anonymous):
+        for other in (listen_other, agent_only, anonymous):
             with pytest.raises(TimeoutError):
                 other.recv(timeout=0.5)
     finally:
-        for socket in (listen_demo, listen_other, anonymous):
+        for socket in (listen_demo, listen_other, agent_only, anonymous):
             socket.close()
 
 
@@ -303,12 +308,14 @@ def wait_for(predicate: Any, timeout: float = 15) -> None:
 
 
 def test_webhooks_are_registered_per_tenant_and_delivered_signed(rt_url: str, receiver: dict[str, Any]) -> None:
-    staff = {"Authorization": f"Bearer {staff_token('customer:read')}"}
-    other = {"Authorization": f"Bearer {staff_token(tenant='other')}"}
+    staff = {"Authorization": f"Bearer {staff_token('customer:read', 'webhooks:manage')}"}
+    other = {"Authorization": f"Bearer {staff_token('webhooks:manage', tenant='other')}"}
     body = {"url": receiver["url"], "events": ["tool.executed", "decision.made"], "secret": HOOK_SECRET}
     assert httpx.post(f"{rt_url}/api/webhooks", json=body).status_code == 401
-    no_perm = {"Authorization": f"Bearer {mint_token(SECRET, 'x', 'demo', [])}"}
-    assert httpx.post(f"{rt_url}/api/webhooks", json=body, headers=no_perm).status_code == 403
+    for perms in ([], ["ai_agent", "customer:read", "loan:read"]):  # webhooks need a permission of their own
+        no_perm = {"Authorization": f"Bearer {mint_token(SECRET, 'x', 'demo', perms)}"}
+        assert httpx.post(f"{rt_url}/api/webhooks", json=body, headers=no_perm).status_code == 403
+        assert httpx.get(f"{rt_url}/api/webhooks", headers=no_perm).status_code == 403
     bad = httpx.post(f"{rt_url}/api/webhooks", json={**body, "events": ["everything"]}, headers=staff)
     assert bad.status_code == 422 and bad.json()["error_code"] == "VALIDATION_ERROR"
     created = httpx.post(f"{rt_url}/api/webhooks", json=body, headers=staff)
@@ -332,6 +339,52 @@ def test_webhooks_are_registered_per_tenant_and_delivered_signed(rt_url: str, re
     httpx.post(f"{rt_url}/api/tools/get_customer_kyc/execute", json={"parameters": {"identity_id": 123}}, headers=staff)
     time.sleep(0.5)
     assert receiver["attempts"] == 3
+
+
+@pytest.fixture
+def paths() -> Iterator[dict[str, Any]]:
+    """A receiver on loopback that accepts everything and records (path, event) of each delivery."""
+    state: dict[str, Any] = {"got": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state["got"].append((self.path, body["event"], body["data"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state["base"] = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_webhook_registered_without_loan_permissions_gets_no_decision(rt_url: str, paths: dict[str, Any]) -> None:
+    body = {"events": ["decision.made"], "secret": HOOK_SECRET}
+    blind = {"Authorization": f"Bearer {staff_token('webhooks:manage')}"}
+    officer = {"Authorization": f"Bearer {staff_token('webhooks:manage', 'loan:read', 'customer:read')}"}
+    for who, path in ((blind, "/blind"), (officer, "/officer")):
+        r = httpx.post(f"{rt_url}/api/webhooks", json={**body, "url": paths["base"] + path}, headers=who)
+        assert r.status_code == 201, r.text
+    scorer = {"Authorization": f"Bearer {staff_token('loan:score', 'customer:read', 'loan:read')}"}
+    text = "Start a loan scoring process for customer 789 with product 5 and amount 50000."
+    answer = httpx.post(
+        f"{rt_url}/api/chat", json={"session_id": session(), "user_message": text, "channel": "web"}, headers=scorer
+    )
+    assert answer.status_code == 200 and answer.json()["agent"] == "loan_scoring_graph"
+    wait_for(lambda: paths["got"])
+    time.sleep(0.5)  # time enough for a delivery to the other registration, were there one
+    assert [(p, e) for p, e, _ in paths["got"]] == [("/officer", "decision.made")]
+    assert paths["got"][0][2]["customer_id"] == 789
+    for who in (blind, officer):
+        for hook in httpx.get(f"{rt_url}/api/webhooks", headers=who).json()["data"]:
+            httpx.delete(f"{rt_url}/api/webhooks/{hook['id']}", headers=who)
 
 
 def test_mcp_tool_calls_share_the_tool_execution_limit(rt_url: str) -> None:
