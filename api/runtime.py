@@ -17,19 +17,24 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 
-from api.errors import AppError
+from api.answers import response_body
+from api.errors import AppError, unavailable
+from api.idempotency import key_in_use, key_reused
 from bank_router.events.bus import CONVERSATION_STARTED
 from bank_router.services import Services, build_services
 from bank_router.settings import Settings
 from bank_router.store import ConversationStore, TurnRecord, owner_of
 from bank_router.store.backend import open_backend
+from bank_router.store.idempotency import IdempotencyConflict, IdempotencyKey, IdempotencyMismatch
 from bank_router.store.locks import SessionBusy, SessionLocks
+from bank_router.store.outage import StoreUnavailable, is_outage, retry_outage
 from bank_router.store.owner import thread_of
 from bank_router.turn.context import Caller, Context
 from graphs.router import build_graph, turn_input
 
 log = structlog.get_logger(__name__)
 NOT_STORED = Counter("bank_router_turns_not_stored_total", "Answered turns the conversation store failed to record")
+REPLAYED = "idempotent_replay"  # set (True) on the answer dict of a turn answered from its idempotency key
 
 
 @dataclass
@@ -55,12 +60,22 @@ class Runtime:
         return lock
 
     async def turn(
-        self, session_id: str, text: str, language: str, caller: Caller, channel: str = "web"
+        self,
+        session_id: str,
+        text: str,
+        language: str,
+        caller: Caller,
+        channel: str = "web",
+        idempotency: IdempotencyKey | None = None,
     ) -> dict[str, Any]:
-        """The turn's answer dict, plus `conversation_id` and `message_id` (None if the store failed)."""
+        """The turn's answer dict, plus `conversation_id` and `message_id` (None if the store failed).
+
+        With an idempotency key, a retry gets the stored answer (REPLAYED set) and runs and stores nothing;
+        the key is stored with the turn, in its transaction. A store outage is AppError 503."""
         # Its own task, shielded: a caller that goes away (client disconnect) neither cancels the turn
         # nor frees the session before the turn is stored.
-        task = asyncio.get_running_loop().create_task(self._locked_turn(session_id, text, language, caller, channel))
+        turn = self._locked_turn(session_id, text, language, caller, channel, idempotency)
+        task = asyncio.get_running_loop().create_task(turn)
         self._running.add(task)
         task.add_done_callback(self._settled)
         return await asyncio.shield(task)
@@ -76,9 +91,11 @@ class Runtime:
             await asyncio.wait(set(self._running), timeout=timeout)
 
     async def _locked_turn(
-        self, session_id: str, text: str, language: str, caller: Caller, channel: str
+        self, session_id: str, text: str, language: str, caller: Caller, channel: str, key: IdempotencyKey | None
     ) -> dict[str, Any]:
-        lock = self.lock(session_id)
+        # Locked by the owner's thread, not the client's session string: another caller who sends the same
+        # session id neither waits on nor delays this owner's turns.
+        lock = self.lock(thread_of(owner_of(caller, session_id).key, session_id))
         try:
             async with asyncio.timeout(self.settings.session_lock_timeout):
                 await lock.acquire()
@@ -88,7 +105,7 @@ class Runtime:
             # A turn is CPU work plus local SQL: it runs whole in a worker thread (the model
             # releases the GIL), which costs less than hopping between the loop and threads per node.
             # The caller's context goes along (as asyncio.to_thread does): events published in the turn name it.
-            run = functools.partial(self._run, session_id, text, language, caller, channel)
+            run = functools.partial(self._run, session_id, text, language, caller, channel, key)
             context = contextvars.copy_context()
             return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, run)
         finally:
@@ -99,12 +116,17 @@ class Runtime:
             return nullcontext()
         return self.session_locks.hold(session_id, self.settings.session_lock_timeout)
 
-    def _run(self, session_id: str, text: str, language: str, caller: Caller, channel: str) -> dict[str, Any]:
+    def _run(
+        self, session_id: str, text: str, language: str, caller: Caller, channel: str, key: IdempotencyKey | None
+    ) -> dict[str, Any]:
         # The owner's own thread of the session; the plain session id rides along for events.
         thread = thread_of(owner_of(caller, session_id).key, session_id)
         config: dict[str, Any] = {"configurable": {"thread_id": thread, "session_id": session_id}}
         try:
-            with self._held(session_id):
+            with self._held(thread):
+                # Under the session lock: a retry waits for the attempt still running, then finds its answer.
+                if key is not None and (replayed := self._replay(key)) is not None:
+                    return replayed
                 asked_at, started = self.services.clock(), time.perf_counter()
                 try:
                     # A waiting workflow (interrupt) is resumed by the turn; otherwise a new turn starts.
@@ -116,34 +138,77 @@ class Runtime:
                         # saves the turn's input, so the session remembers the question.
                         durability="exit",
                     )
-                except Exception:
-                    # The store keeps what the graph kept: the question, without an answer.
-                    self._record(session_id, text, None, caller, channel, asked_at, 0)
+                except Exception as exc:
+                    # The store keeps what the graph kept: the question, without an answer. Not in an
+                    # outage: the graph's checkpoint (written at exit) was not saved, and the client retries.
+                    if not is_outage(exc):
+                        self._record(session_id, text, None, caller, channel, asked_at, 0)
                     raise
                 ans = dict(state["answer"])
                 latency_ms = round((time.perf_counter() - started) * 1000)
                 # Still under the session lock, so the stored order is the order the graph saw.
-                self._record(session_id, text, ans, caller, channel, asked_at, latency_ms)
+                self._record(session_id, text, ans, caller, channel, asked_at, latency_ms, key)
         except SessionBusy:
             raise _busy() from None
+        except IdempotencyMismatch:
+            raise key_reused() from None
+        except IdempotencyConflict:
+            raise key_in_use() from None
+        except AppError:
+            raise
+        except Exception as exc:
+            # The database behind the store, checkpointer or session locks is down: 503, never a 500.
+            if not is_outage(exc):
+                raise
+            log.warning("turn_store_unavailable", error_type=type(exc).__name__)
+            raise unavailable(exc if isinstance(exc, StoreUnavailable) else StoreUnavailable()) from exc
         return ans
 
+    def _replay(self, key: IdempotencyKey) -> dict[str, Any] | None:
+        found = self.store.replay(key)
+        if found is None:
+            return None
+        ids = {"conversation_id": found.conversation_id, "message_id": found.message_id}
+        return {**found.response, **ids, REPLAYED: True}
+
     def _record(
-        self, session: str, text: str, ans: dict[str, Any] | None, caller: Caller, channel: str, asked: float, ms: int
+        self,
+        session: str,
+        text: str,
+        ans: dict[str, Any] | None,
+        caller: Caller,
+        channel: str,
+        asked: float,
+        ms: int,
+        key: IdempotencyKey | None = None,
     ) -> None:
-        """Store the question and its answer in one transaction once the graph has ended (a failed graph:
-        the question alone). A store failure is logged and counted; the answer still goes out, without ids."""
+        """Store the question and its answer (and its idempotency key) in one transaction once the graph has
+        ended (a failed graph: the question alone). Through an outage the write is retried for
+        STORE_WRITE_RETRY_SECONDS, then StoreUnavailable: an answer that could not be stored is not sent (503),
+        so every answer a client got is stored. Any other store failure is logged and counted; the answer
+        still goes out, without ids."""
         if ans is not None:
             ans.update(conversation_id=None, message_id=None)
         owner = owner_of(caller, session)
         record = TurnRecord(
-            owner=owner, session_id=session, channel=channel, question=text, answer=ans, asked_at=asked, latency_ms=ms
+            owner=owner,
+            session_id=session,
+            channel=channel,
+            question=text,
+            answer=ans,
+            asked_at=asked,
+            latency_ms=ms,
+            idempotency=key if ans is not None else None,
+            response=_replayable(ans) if key is not None and ans is not None else None,
         )
+        within = self.settings.store_write_retry_seconds if ans is not None else 0.0
         try:
-            stored = self.store.record_turn(record)
+            stored = retry_outage(lambda attempt: self.store.record_turn(record, retried=attempt > 1), within)
         except Exception as exc:
             NOT_STORED.inc()
             log.error("turn_not_stored", error_type=type(exc).__name__)
+            if ans is not None and isinstance(exc, StoreUnavailable | IdempotencyConflict):
+                raise
             return
         if ans is not None:
             ans.update(conversation_id=stored.conversation_id, message_id=stored.message_id)
@@ -165,6 +230,14 @@ def turn_threads(settings: Settings) -> int:
 
 def _busy() -> AppError:
     return AppError(409, "SESSION_BUSY", "Another turn of this session is still running; retry shortly.")
+
+
+def _replayable(ans: dict[str, Any]) -> dict[str, Any]:
+    """The response body a retry gets back, without this request's trace id and the ids stored beside it."""
+    body = response_body(ans, None)
+    for name in ("trace_id", "conversation_id", "message_id"):
+        body.pop(name, None)
+    return body
 
 
 @contextmanager

@@ -7,8 +7,9 @@ import inspect
 import uuid
 from typing import Any
 
-from api.errors import AppError
+from api.errors import AppError, unavailable
 from api.ws_messages import ChatMessage, GetConversation, ListConversations
+from bank_router.store.outage import StoreUnavailable
 from bank_router.turn.context import Caller
 
 
@@ -30,9 +31,12 @@ class ConversationQueries:
         if store is None:
             raise AppError(503, "SERVICE_UNAVAILABLE", "The conversation store is not available.")
         call = getattr(store, method)
-        if inspect.iscoroutinefunction(call):
-            return await call(*args)
-        return await asyncio.to_thread(call, *args)  # blocking SQL stays off the event loop
+        try:
+            if inspect.iscoroutinefunction(call):
+                return await call(*args)
+            return await asyncio.to_thread(call, *args)  # blocking SQL stays off the event loop
+        except StoreUnavailable as exc:
+            raise unavailable(exc) from exc  # the socket's error event, 503 SERVICE_UNAVAILABLE
 
     async def session_for(self, caller: Caller, msg: ChatMessage, socket_session: str | None) -> str:
         """Which session the turn continues: the conversation's, the named one, or a new one (seed 000)."""

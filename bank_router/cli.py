@@ -45,8 +45,14 @@ def token(
     from api.deps import mint_token
     from bank_router.settings import get_settings
 
+    settings = get_settings()
+    if not 0 < ttl <= settings.auth_max_token_lifetime:
+        # The server refuses such a token (AUTH_MAX_TOKEN_LIFETIME): say so now, not at its first use.
+        raise typer.BadParameter(f"must be 1 to {settings.auth_max_token_lifetime} seconds", param_hint="--ttl")
+    if not sub.strip() or not tenant.strip():
+        raise typer.BadParameter("--sub and --tenant must not be empty")
     perms = [p.strip() for p in permissions.split(",") if p.strip()]
-    print(mint_token(get_settings().auth_jwt_secret, sub, tenant, perms, ttl))
+    print(mint_token(settings.auth_jwt_secret, sub, tenant, perms, ttl))
 
 
 @app.command()
@@ -81,7 +87,8 @@ def purge(
         report = purge_store(backend.store, age, backend.checkpointer.delete_thread)
     console.print(
         f"purged conversations={report.conversations} messages={report.messages} feedback={report.feedback} "
-        f"checkpoint_threads={report.threads} (idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
+        f"checkpoint_threads={report.threads} idempotency_keys={report.idempotency_keys} "
+        f"(idle since before {report.cutoff:%Y-%m-%d %H:%M} UTC)"
     )
 
 

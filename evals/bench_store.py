@@ -43,10 +43,10 @@ class TimedStore(ConversationStore):
         super().__init__(inner.engine, inner.clock, inner.forget_thread)
         self.times: list[float] = []
 
-    def record_turn(self, turn: TurnRecord) -> StoredTurn:
+    def record_turn(self, turn: TurnRecord, retried: bool = False) -> StoredTurn:
         t = time.perf_counter()
         try:
-            return super().record_turn(turn)
+            return super().record_turn(turn, retried)
         finally:
             self.times.append((time.perf_counter() - t) * 1000)
 
@@ -78,7 +78,7 @@ class TimedLocks:
 class NoStore(ConversationStore):
     """Stores nothing: the turn path without the store, for comparison."""
 
-    def record_turn(self, turn: TurnRecord) -> StoredTurn:
+    def record_turn(self, turn: TurnRecord, retried: bool = False) -> StoredTurn:
         return StoredTurn("conv_none", "msg_none", "msg_none", False)
 
 

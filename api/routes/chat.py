@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request, Response
 
 from api.answers import response_body
 from api.deps import CallerDep, RuntimeDep
 from api.errors import trace_id_of
+from api.idempotency import IdempotencyKeyHeader, chat_key, mark_replayed
 from api.ratelimit import rate_limited
+from api.runtime import REPLAYED
 from api.schemas import SCENARIOS, ChatRequest, ChatResponse, ErrorResponse
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -25,6 +27,13 @@ async def chat(
     caller: CallerDep,
     runtime: RuntimeDep,
     request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ChatResponse:
-    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
+    """One turn. With `Idempotency-Key`, a retry gets the stored answer back (`Idempotent-Replayed: true`)."""
+    key = chat_key(caller, body, idempotency_key)
+    ans = await runtime.turn(
+        body.session_id, body.user_message, body.language, caller, channel=body.channel, idempotency=key
+    )
+    mark_replayed(response, bool(ans.get(REPLAYED)))
     return ChatResponse.model_validate(response_body(ans, trace_id_of(request)))

@@ -14,6 +14,7 @@ from sse_starlette import EventSourceResponse, JSONServerSentEvent
 from api.answers import chunks, in_background, response_body, usage_of
 from api.deps import CallerDep, RuntimeDep
 from api.errors import AppError, error_body, trace_id_of
+from api.idempotency import IdempotencyKeyHeader, chat_key
 from api.ratelimit import rate_limited
 from api.runtime import Runtime
 from api.schemas import SCENARIOS, ChatRequest, ErrorResponse
@@ -23,6 +24,7 @@ log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 429)}
+# A store outage (503), a reused Idempotency-Key (422) or a busy session (409) arrive as the `error` event.
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "text/event-stream: `token` {text}… then `usage`, then `done` (the ChatResponse plus "
@@ -33,9 +35,14 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _run_turn(runtime: Runtime, body: ChatRequest, caller: Caller) -> tuple[dict[str, Any], float]:
+async def _run_turn(
+    runtime: Runtime, body: ChatRequest, caller: Caller, key: str | None
+) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
-    ans = await runtime.turn(body.session_id, body.user_message, body.language, caller, channel=body.channel)
+    idempotency = chat_key(caller, body, key)
+    ans = await runtime.turn(
+        body.session_id, body.user_message, body.language, caller, channel=body.channel, idempotency=idempotency
+    )
     return ans, (time.perf_counter() - started) * 1000
 
 
@@ -74,7 +81,9 @@ async def chat_stream(
     caller: CallerDep,
     runtime: RuntimeDep,
     request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> EventSourceResponse:
-    """The same turn as POST /api/chat, streamed; validation and auth errors are plain JSON errors."""
-    turn = in_background(_run_turn(runtime, body, caller))
+    """The same turn as POST /api/chat, streamed; validation and auth errors are plain JSON errors. With
+    `Idempotency-Key` (shared with POST /api/chat), a retry streams the stored answer."""
+    turn = in_background(_run_turn(runtime, body, caller, idempotency_key))
     return EventSourceResponse(_events(turn, trace_id_of(request)), ping=15)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from contextlib import nullcontext
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+import structlog
+from fastapi import APIRouter, Depends, Header, Response
 
 from api.deps import CallerDep, RuntimeDep
 from api.errors import AppError
+from api.idempotency import IdempotencyKeyHeader, key_in_use, key_reused, mark_replayed, tool_key
 from api.ratelimit import rate_limited
+from api.runtime import Runtime
 from api.schemas import ErrorResponse, ToolExecuteRequest, ToolExecuteResponse, ToolList
+from bank_router.store.idempotency import IdempotencyConflict, IdempotencyKey, IdempotencyMismatch
+from bank_router.store.locks import SessionBusy
 from bank_router.tools import (
     TOOLS,
     RecordNotFound,
@@ -24,7 +30,9 @@ from bank_router.tools import (
     execute,
     registry,
 )
+from bank_router.turn.context import Caller
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api", tags=["tools"])
 
 
@@ -54,13 +62,22 @@ async def tool_details(name: str) -> dict[str, Any]:
 @router.post(
     "/tools/{name}/execute",
     response_model=ToolExecuteResponse,
-    responses=_errors(401, 403, 404, 422, 429, 500, 503),
+    responses=_errors(401, 403, 404, 409, 422, 429, 500, 503),
     dependencies=[Depends(rate_limited("tools"))],
 )
 async def execute_tool(
-    name: str, body: ToolExecuteRequest, caller: CallerDep, runtime: RuntimeDep
+    name: str,
+    body: ToolExecuteRequest,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+    x_session_id: Annotated[
+        str | None, Header(max_length=128, description="Anonymous callers: scopes their Idempotency-Key")
+    ] = None,
 ) -> ToolExecuteResponse:
-    """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously)."""
+    """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously).
+    With `Idempotency-Key`, the tool runs once: a retry gets the first result back (`Idempotent-Replayed`)."""
     tool = _tool(name)
     if tool.permission is not None and not caller.is_staff:
         raise AppError(
@@ -69,10 +86,14 @@ async def execute_tool(
             f"The tool '{tool.name}' needs a staff token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    deps: ToolDeps = runtime.services.tools
+    key = tool_key(caller, x_session_id, tool.name, body.parameters, idempotency_key)
     try:
         # Tools run blocking SQL: keep them off the event loop.
-        result = await asyncio.to_thread(execute, tool.name, body.parameters, caller, deps)
+        result, replayed = await asyncio.to_thread(_execute_once, runtime, tool.name, body.parameters, caller, key)
+    except IdempotencyMismatch:
+        raise key_reused() from None
+    except (IdempotencyConflict, SessionBusy):
+        raise key_in_use() from None
     except ToolForbidden as exc:
         raise AppError(403, "FORBIDDEN", exc.message, {"missing_permissions": exc.missing}) from None
     except ToolArgumentError as exc:
@@ -87,4 +108,35 @@ async def execute_tool(
         raise AppError(500, "INTERNAL_ERROR", exc.message) from None
     except ToolError as exc:  # any other stable tool failure: the caller's request cannot be served
         raise AppError(400, "BAD_REQUEST", exc.message) from None
-    return ToolExecuteResponse.model_validate(result.to_dict())
+    mark_replayed(response, replayed)
+    return ToolExecuteResponse.model_validate(result)
+
+
+def _execute_once(
+    runtime: Runtime, name: str, parameters: dict[str, Any], caller: Caller, key: IdempotencyKey | None
+) -> tuple[dict[str, Any], bool]:
+    """(the result body, whether it was replayed). With a key: under a lock on the key (across workers),
+    the stored result if there is one, else the tool runs and its result is stored."""
+    if key is None:
+        return _body(execute(name, parameters, caller, _deps(runtime))), False
+    locks, wait = runtime.session_locks, runtime.settings.session_lock_timeout
+    with locks.hold(f"idempotency:{key.id}", wait) if locks is not None else nullcontext():
+        found = runtime.store.replay(key)
+        if found is not None:
+            return found.response, True
+        body = _body(execute(name, parameters, caller, _deps(runtime)))
+        try:
+            runtime.store.remember(key, body)
+        except Exception as exc:
+            # The tool has run: its result goes out. A 503 would invite a retry that runs it again.
+            log.error("idempotency_key_not_stored", tool=name, error_type=type(exc).__name__)
+        return body, False
+
+
+def _deps(runtime: Runtime) -> ToolDeps:
+    deps: ToolDeps = runtime.services.tools
+    return deps
+
+
+def _body(result: Any) -> dict[str, Any]:
+    return ToolExecuteResponse.model_validate(result.to_dict()).model_dump(mode="json")

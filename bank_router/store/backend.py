@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -37,7 +38,8 @@ def open_backend(settings: Settings, clock: Callable[[], float] = time.time) -> 
             PgSessionLocks(lock_engine) if lock_engine is not None else FileSessionLocks(settings.data_dir / "locks")
         )
         with open_checkpointer(settings) as saver:
-            store = ConversationStore(engine, clock=clock, forget_thread=saver.delete_thread)
+            ttl = timedelta(hours=settings.idempotency_ttl_hours)
+            store = ConversationStore(engine, clock=clock, forget_thread=saver.delete_thread, key_ttl=ttl)
             yield Backend(store, saver, locks)
     finally:
         engine.dispose()

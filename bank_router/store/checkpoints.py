@@ -17,6 +17,7 @@ from bank_router.settings import Settings
 
 SETUP_LOCK = 0x62616E6B5F636B70  # advisory lock id: only one worker runs the checkpointer's migrations at a time
 SETUP_WAIT = 120.0  # seconds a worker waits for another to finish the checkpointer's migrations
+POOL_WAIT = 5.0  # seconds a checkpoint read or write waits for a connection, then PoolTimeout (the API's 503)
 
 
 def is_postgres(url: URL) -> bool:
@@ -60,10 +61,21 @@ def _postgres(conninfo: str, pool_size: int) -> Iterator[BaseCheckpointSaver[str
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
 
-    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
-    with ConnectionPool(conninfo, min_size=1, max_size=pool_size, kwargs=kwargs, open=True) as pool:
+    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "connect_timeout": 5}
+    # check: each connection is tested when handed out, so one the server dropped (a restart) is replaced
+    # instead of failing a turn; the pool reconnects in the background once the server is back.
+    pool = ConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=pool_size,
+        kwargs=kwargs,
+        timeout=POOL_WAIT,
+        check=ConnectionPool.check_connection,
+        open=True,
+    )
+    with pool:
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
-        with pool.connection() as conn:
+        with pool.connection(timeout=SETUP_WAIT) as conn:  # at start the server may still be coming up
             # Workers starting together would race on the migrations table; one at a time. Polled, not a
             # blocking pg_advisory_lock: a statement waiting on the lock holds a snapshot, and the setup's
             # CREATE INDEX CONCURRENTLY in the worker holding it waits for every such snapshot: a deadlock

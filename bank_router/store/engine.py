@@ -14,6 +14,10 @@ from bank_router.platform.db import normalize_url
 # (busy_timeout) for it, instead of failing with "database is locked" when a read turns into a write.
 WRITE = {"sqlite_immediate": True}
 BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL: how long a statement may wait for a pooled connection, and a new connection for the server.
+# Short, so an outage or an exhausted pool is a prompt 503 (bank_router/store/outage.py), not a hung request.
+POOL_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 5
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -35,10 +39,18 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def make_store_engine(url: str | URL) -> Engine:
-    """An engine for the store; PostgreSQL gets a pool sized for turns plus their session locks."""
+    """An engine for the store; PostgreSQL gets a pool sized for turns plus their session locks, and
+    pre-ping: a connection the server dropped (restart) is replaced when checked out, not used and failed."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=20,
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})

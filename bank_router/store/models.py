@@ -1,4 +1,4 @@
-"""Conversation tables: conversations, their messages, feedback on answers, and per-turn usage."""
+"""Conversation tables: conversations, their messages, feedback on answers, per-turn usage, idempotency keys."""
 
 from __future__ import annotations
 
@@ -126,6 +126,25 @@ class UsageLog(StoreBase):
     cost: Mapped[float] = mapped_column(Float)
     latency_ms: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdempotencyRecord(StoreBase):
+    """The response a request with an Idempotency-Key got, replayed to its retries (api/idempotency.py).
+
+    Neither the client's key nor its owner is stored as sent: `id` is a digest of both, so a key means
+    nothing outside its owner's scope. A chat's key goes with its conversation (deleted or purged with it);
+    every key expires after IDEMPOTENCY_TTL_HOURS (ignored, then purged by `bank-router purge`)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # digest of the operation and the request body
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    message_id: Mapped[str | None] = mapped_column(String(40))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bank_router.store.models import Conversation, Message, json_list
 from bank_router.store.owner import Owner
+
+if TYPE_CHECKING:
+    from bank_router.store.idempotency import IdempotencyKey
 
 TITLE_CHARS = 80
 EXCERPT_CHARS = 200
@@ -25,6 +29,13 @@ class TurnRecord:
     answer: Mapping[str, Any] | None
     asked_at: float
     latency_ms: int
+    # Chosen before the first write, so a write retried after a lost commit acknowledgement finds its turn
+    # stored instead of storing it twice.
+    question_id: str = field(default_factory=lambda: f"msg_{uuid.uuid4().hex}")
+    answer_id: str = field(default_factory=lambda: f"msg_{uuid.uuid4().hex}")
+    # Stored with the turn, in its transaction: the key, and the response its retries get back.
+    idempotency: IdempotencyKey | None = None
+    response: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

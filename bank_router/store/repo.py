@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import structlog
@@ -13,8 +13,11 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bank_router.store import idempotency
 from bank_router.store.engine import WRITE
+from bank_router.store.idempotency import IdempotencyKey, Replay
 from bank_router.store.models import Conversation, Feedback, Message, UsageLog
+from bank_router.store.outage import StoreUnavailable, is_outage
 from bank_router.store.owner import Owner, thread_of
 from bank_router.store.records import (
     PurgeResult,
@@ -38,9 +41,11 @@ class ConversationStore:
         engine: Engine,
         clock: Callable[[], float] = time.time,
         forget_thread: Callable[[str], None] | None = None,
+        key_ttl: timedelta = timedelta(hours=24),
     ) -> None:
         self.engine = engine
         self.clock = clock
+        self.key_ttl = key_ttl  # how long an idempotency key is replayed
         # Deleting a conversation also drops its session's graph memory (the checkpoint thread).
         self.forget_thread = forget_thread
         self._writer = engine.execution_options(**WRITE)
@@ -50,11 +55,18 @@ class ConversationStore:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        """A read session; an unreachable database is StoreUnavailable (the API's 503), not a bare driver error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except Exception as exc:
+            if is_outage(exc) and not isinstance(exc, StoreUnavailable):
+                raise StoreUnavailable() from exc
+            raise
 
     def _write(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one write transaction; a unique-key race (another worker inserted first) retries once."""
+        """Run `work` in one write transaction; a unique-key race (another worker inserted first) retries once.
+        An unreachable database is StoreUnavailable: the transaction is rolled back (or never began)."""
         for attempt in (1, 2):
             try:
                 with Session(self._writer, expire_on_commit=False) as session, session.begin():
@@ -62,6 +74,10 @@ class ConversationStore:
             except IntegrityError:
                 if attempt == 2:
                     raise
+            except Exception as exc:
+                if is_outage(exc) and not isinstance(exc, StoreUnavailable):
+                    raise StoreUnavailable() from exc
+                raise
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -116,10 +132,39 @@ class ConversationStore:
 
     # -- turns -----------------------------------------------------------------------------------------------
 
-    def record_turn(self, turn: TurnRecord) -> StoredTurn:
-        """Store the question and its answer (if any) in one transaction; the first turn creates the conversation."""
+    def record_turn(self, turn: TurnRecord, retried: bool = False) -> StoredTurn:
+        """Store the question, its answer (if any) and its idempotency key (if any) in one transaction; the
+        first turn creates the conversation. `retried`: a turn an earlier attempt stored is not stored again.
+        IdempotencyConflict (nothing stored) when another request stored the same key first."""
         asked = datetime.fromtimestamp(turn.asked_at, UTC).replace(tzinfo=None)
-        return self._write(lambda s: write_turn(s, turn, asked, max(self._now(), asked)))
+
+        def work(s: Session) -> StoredTurn:
+            now = max(self._now(), asked)
+            stored = write_turn(s, turn, asked, now, retried)
+            key, response = turn.idempotency, turn.response
+            if key is not None and response is not None and stored.message_id is not None:
+                since = self._now() - self.key_ttl
+                idempotency.store(s, key, response, since, now, stored.conversation_id, stored.message_id)
+            return stored
+
+        return self._write(work)
+
+    # -- idempotency keys ------------------------------------------------------------------------------------
+
+    def replay(self, key: IdempotencyKey) -> Replay | None:
+        """The response stored under a live key; IdempotencyMismatch when it was stored for another request."""
+        with self._read() as s:
+            return idempotency.find(s, key, self._now() - self.key_ttl)
+
+    def remember(self, key: IdempotencyKey, response: dict[str, Any]) -> None:
+        """Store a response (a tool execution's) under its key; IdempotencyConflict if one is stored already."""
+        now = self._now()
+        self._write(lambda s: idempotency.store(s, key, response, now - self.key_ttl, now))
+
+    def purge_keys(self) -> int:
+        """Delete the idempotency keys older than the key TTL; how many."""
+        cutoff = self._now() - self.key_ttl
+        return self._write(lambda s: idempotency.purge(s, cutoff))
 
     # -- feedback and usage ----------------------------------------------------------------------------------
 

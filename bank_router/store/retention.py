@@ -1,4 +1,5 @@
-"""Retention: delete conversations (messages, feedback, graph checkpoints) idle for longer than an age."""
+"""Retention: delete conversations (messages, feedback, graph checkpoints) idle for longer than an age, and
+idempotency keys older than their TTL (the store's `key_ttl`, IDEMPOTENCY_TTL_HOURS)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class PurgeReport:
     feedback: int
     threads: int
     cutoff: datetime
+    idempotency_keys: int = 0
 
 
 def purge(store: ConversationStore, older_than: timedelta, delete_thread: Callable[[str], None] | None) -> PurgeReport:
@@ -39,4 +41,5 @@ def purge(store: ConversationStore, older_than: timedelta, delete_thread: Callab
         for thread in sorted(result.threads):
             delete_thread(thread)
             threads += 1
-    return PurgeReport(result.conversations, result.messages, result.feedback, threads, cutoff)
+    keys = store.purge_keys()  # after the conversations: their keys went with them (ON DELETE CASCADE)
+    return PurgeReport(result.conversations, result.messages, result.feedback, threads, cutoff, keys)

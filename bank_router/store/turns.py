@@ -31,6 +31,7 @@ _FIND = (
     .where(Conversation.owner_key == bindparam("owner_key"), Conversation.session_id == bindparam("session_id"))
     .with_for_update()
 )
+_STORED = select(Message.conversation_id).where(Message.id == bindparam("message_id"))
 _ASKED = (
     update(Conversation)
     .where(Conversation.id == bindparam("conv_id"))
@@ -50,10 +51,14 @@ _ANSWERED = (
 )
 
 
-def write_turn(s: Session, turn: TurnRecord, asked: datetime, now: datetime) -> StoredTurn:
-    """Inside the caller's write transaction; the conversation row is locked (FOR UPDATE) on PostgreSQL."""
+def write_turn(s: Session, turn: TurnRecord, asked: datetime, now: datetime, retried: bool = False) -> StoredTurn:
+    """Inside the caller's write transaction; the conversation row is locked (FOR UPDATE) on PostgreSQL.
+    `retried`: an earlier attempt may have committed unacknowledged; a turn found stored is not stored again."""
     owner = turn.owner
     conn = s.connection()  # Core, below the ORM: no unit of work for rows nobody reads back
+    if retried and (done := conn.execute(_STORED, {"message_id": turn.question_id}).first()) is not None:
+        answered = conn.execute(_STORED, {"message_id": turn.answer_id}).first() is not None
+        return StoredTurn(done[0], turn.answer_id if answered else None, turn.question_id, False)
     found = conn.execute(_FIND, {"owner_key": owner.key, "session_id": turn.session_id}).first()
     started = found is None
     if found is None:
@@ -77,14 +82,14 @@ def write_turn(s: Session, turn: TurnRecord, asked: datetime, now: datetime) -> 
         conn.execute(_CONVERSATIONS.insert(), conversation)
     else:
         conv_id, count, tenant = found
-    question_id = new_id("msg")
+    question_id = turn.question_id
     question = _message(question_id, conv_id, count + 1, "user", turn.question, asked)
     question.update(input_tokens=0, output_tokens=0, cost=0.0)
     if turn.answer is None:
         conn.execute(_MESSAGES.insert(), question)
         conn.execute(_ASKED, {"conv_id": conv_id, "now": now})
         return StoredTurn(conv_id, None, question_id, started)
-    answer_id = new_id("msg")
+    answer_id = turn.answer_id
     answer, usage = _answer(answer_id, conv_id, count + 2, turn, turn.answer, tenant, now)
     conn.execute(_MESSAGES.insert(), [question, answer])
     conn.execute(_USAGE.insert(), usage)

@@ -25,7 +25,7 @@ from bank_router.settings import Settings
 from bank_router.turn.context import Context
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-STORE_TABLES = ("feedback", "messages", "conversations", "usage_logs")
+STORE_TABLES = ("idempotency_keys", "feedback", "messages", "conversations", "usage_logs")
 CHECKPOINT_TABLES = ("checkpoint_writes", "checkpoint_blobs", "checkpoints")
 
 

@@ -13,6 +13,7 @@ from api.runtime import Runtime
 from bank_router.cli import app
 from bank_router.settings import Settings, get_settings
 from bank_router.store import Owner
+from bank_router.store.owner import thread_of
 from bank_router.turn.context import Caller
 
 DAY = 86_400.0
@@ -43,7 +44,8 @@ def test_purge_prints_what_it_deleted(runtime: Runtime, env: None) -> None:
     assert "conversations=1 messages=4 feedback=1 checkpoint_threads=1" in result.output
     assert runtime.store.list(Owner(session_id="old"), 10, 0)[0] == 0
     assert runtime.store.list(Owner(session_id="new"), 10, 0)[0] == 1
-    assert runtime.graph.get_state({"configurable": {"thread_id": "old"}}).values == {}
+    old_thread = thread_of(Owner(session_id="old").key, "old")
+    assert runtime.graph.get_state({"configurable": {"thread_id": old_thread}}).values == {}
     again = CliRunner().invoke(app, ["purge", "--older-than", "12h"])
     assert "conversations=0 messages=0 feedback=0 checkpoint_threads=0" in again.output
 

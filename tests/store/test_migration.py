@@ -14,7 +14,7 @@ from bank_router.store.backend import Backend
 from bank_router.store.engine import make_store_engine, migrate
 from bank_router.store.models import StoreBase
 
-TABLES = {"conversations", "messages", "feedback", "usage_logs"}
+TABLES = {"conversations", "messages", "feedback", "usage_logs", "idempotency_keys"}
 
 
 def test_the_migrated_schema_matches_the_models(backend: Backend) -> None:

@@ -113,12 +113,12 @@ def test_delete_removes_messages_feedback_and_the_session_memory(store: Conversa
     assert store.delete(ANON_1, turn.conversation_id) is True
     assert store.get(ANON_1, turn.conversation_id) is None and store.list(ANON_1, 10, 0) == (0, [])
     assert store.feedback(ANON_1, turn.message_id, 5, None) is None
-    assert forgotten == ["anon-1"]
+    assert forgotten == [thread_of(ANON_1.key, "anon-1")]
     # Owners who share a session id have a graph memory each: deleting one's forgets only that one.
     say(store, ALICE, "both")
     gone = say(store, BOB, "both")
-    assert store.delete(BOB, gone.conversation_id) and forgotten == ["anon-1", thread_of(BOB.key, "both")]
-    assert thread_of(BOB.key, "both") != thread_of(ALICE.key, "both") != "both"
+    assert store.delete(BOB, gone.conversation_id) and forgotten[1:] == [thread_of(BOB.key, "both")]
+    assert len({thread_of(BOB.key, "both"), thread_of(ALICE.key, "both"), thread_of(ANON_1.key, "both"), "both"}) == 4
     assert store.delete(BOB, gone.conversation_id) is False
 
 
@@ -202,7 +202,8 @@ def test_purge_deletes_conversations_idle_before_the_cutoff(store: ConversationS
     cutoff = datetime.fromtimestamp(now - 30 * DAY, UTC).replace(tzinfo=None)
     result = store.purge(cutoff)
     assert (result.conversations, result.messages, result.feedback) == (3, 6, 1)
-    assert result.threads == {thread_of(ALICE.key, "old"), "anon-1", thread_of(BOB.key, "anon-1")}
+    expected = {thread_of(ALICE.key, "old"), thread_of(ANON_1.key, "anon-1"), thread_of(BOB.key, "anon-1")}
+    assert result.threads == expected
     assert {c["session_id"] for c in store.list(ALICE, 10, 0)[1]} == {"revived"}
     assert store.list(BOB, 10, 0)[0] == 1 and store.list(ANON_1, 10, 0)[0] == 0
     assert store.purge(cutoff).conversations == 0

@@ -140,8 +140,11 @@ def test_a_session_held_elsewhere_answers_409_session_busy_after_the_wait(runtim
     runtime.settings = runtime.settings.model_copy(update={"session_lock_timeout": 0.3})
     held, release = threading.Event(), threading.Event()
 
+    # Locks are taken on the owner's thread of the session (another owner's same session id never waits).
+    thread = thread_of(owner_of(Caller(), "held").key, "held")
+
     def other_worker() -> None:
-        with backend.session_locks.hold("held", 5):
+        with backend.session_locks.hold(thread, 5):
             held.set()
             release.wait(10)
 

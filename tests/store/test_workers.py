@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bank_router.store import Owner
 from bank_router.store.checkpoints import open_checkpointer, thread_questions
+from bank_router.store.owner import thread_of
 from tests.integration.conftest import free_port, serve, server_env
 from tests.store.support import scratch_database, settings_for
 
@@ -64,7 +66,7 @@ def conversation(url: str, session: str) -> dict[str, Any]:
 def checkpointed_questions(db_url: str, data_dir: Path, session: str) -> list[str]:
     """Each turn's question along the thread's checkpoint chain; raises if two turns continued one checkpoint."""
     with open_checkpointer(settings_for(data_dir, db_url), pool_size=2) as saver:
-        return thread_questions(saver, session)
+        return thread_questions(saver, thread_of(Owner(session_id=session).key, session))
 
 
 def test_concurrent_turns_of_one_session_over_two_workers_are_all_stored_in_order(
