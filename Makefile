@@ -31,7 +31,7 @@ browser: ## Debian's Chromium for the web page's test (Playwright drives it; no 
 
 test: setup browser ## unit and integration tests, then the eval gate
 	$(PY) -m pytest -q
-	$(PY) -m evals.run --split test --split support --split everyday_holdout --gate --failures 0
+	$(PY) -m evals.run --split test --split support --split everyday_holdout --split attacks --gate --failures 0
 
 unit: setup
 	$(PY) -m pytest -q -m "not integration"
@@ -53,6 +53,7 @@ bench: setup ## every benchmark: turns, HTTP, tools, SSE streams, the router aga
 	$(PY) -m evals.bench_tools
 	$(PY) -m evals.bench_stream
 	$(PY) -m evals.bench_store
+	$(PY) -m evals.bench_load
 	$(PY) -m evals.bench_llm
 
 studio: setup ## LangGraph Studio against the router graph, offline

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class ConversationSummary(BaseModel):
@@ -47,6 +47,17 @@ class ConversationDetail(ConversationSummary):
     messages: list[StoredMessage]
 
 
+def _whole_number(value: object) -> object:
+    """A JSON integer, as JSON Schema means it: 4 and 4.0, not "4" or true (the schema says `integer`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(
         extra="ignore",
@@ -54,7 +65,7 @@ class FeedbackRequest(BaseModel):
     )
 
     message_id: str = Field(min_length=1, max_length=64, description="An answer's message_id from POST /api/chat")
-    rating: int = Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (excellent)")
+    rating: Annotated[int, BeforeValidator(_whole_number)] = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     feedback: str | None = Field(None, max_length=2000, description="Optional comment")
     session_id: str | None = Field(
         None, min_length=1, max_length=128, description="Anonymous callers: the session the answer belongs to"

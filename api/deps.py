@@ -12,27 +12,34 @@ from starlette.requests import HTTPConnection
 
 from api.errors import AppError
 from api.runtime import Runtime
+from api.tokens import DEFAULT_MAX_LIFETIME, check_claims
 from bank_router.store import Owner, owner_of
 from bank_router.turn.context import Caller
 
 
 def mint_token(secret: str, sub: str, tenant: str, permissions: list[str], ttl_seconds: int = 3600) -> str:
     """A staff token with the contract's claims (used by `bank-router token` and tests)."""
-    claims = {"sub": sub, "tenant": tenant, "permissions": permissions, "exp": int(time.time()) + ttl_seconds}
+    now = int(time.time())
+    claims = {"sub": sub, "tenant": tenant, "permissions": permissions, "iat": now, "exp": now + ttl_seconds}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def caller_from_token(token: str, secret: str) -> Caller:
+def caller_from_token(token: str, secret: str, max_lifetime: float = DEFAULT_MAX_LIFETIME) -> Caller:
+    """The caller a token names, once its signature and claims hold (api/tokens.py); else a 401."""
     try:
         claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.ExpiredSignatureError as exc:
         raise AppError(401, "TOKEN_EXPIRED", "The token has expired.") from exc
     except jwt.PyJWTError as exc:
         raise AppError(401, "INVALID_TOKEN", "The token is invalid.") from exc
+    check_claims(claims, max_lifetime)
     perms = claims.get("permissions") or []
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
         raise AppError(401, "INVALID_TOKEN", "The token's permissions claim must be a list of strings.")
-    return Caller(sub=str(claims["sub"]), tenant=str(claims.get("tenant") or ""), permissions=frozenset(perms))
+    role = claims.get("role") if isinstance(claims.get("role"), str) else None
+    return Caller(
+        sub=str(claims["sub"]), tenant=str(claims.get("tenant") or ""), permissions=frozenset(perms), role=role
+    )
 
 
 def attach_runtime(app: Starlette, runtime: Runtime) -> None:
@@ -64,7 +71,7 @@ def get_caller(request: Request) -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AppError(401, "INVALID_TOKEN", "Use 'Authorization: Bearer <token>'.")
-    caller = caller_from_token(token.strip(), settings.auth_jwt_secret)
+    caller = caller_from_token(token.strip(), settings.auth_jwt_secret, settings.auth_max_token_lifetime)
     if settings.require_ai_agent and "ai_agent" not in caller.permissions:
         raise AppError(403, "FORBIDDEN", "The permission 'ai_agent' is required to use the assistant.")
     return caller

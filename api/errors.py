@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.methods import allowed_methods, options_response
+from bank_router.store.outage import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -38,8 +43,31 @@ class AppError(Exception):
         self.status, self.code, self.message, self.details, self.headers = status, code, message, details, headers
 
 
+def unavailable(exc: StoreUnavailable) -> AppError:
+    """A store outage as the contract's 503 (Retry-After in the header, and in details for SSE and WebSocket)."""
+    seconds = exc.retry_after
+    return AppError(
+        503, "SERVICE_UNAVAILABLE", str(exc), {"retry_after": seconds}, headers={"Retry-After": str(seconds)}
+    )
+
+
+# A client's X-Trace-Id is kept only when it is short and plain: it is echoed in headers, bodies and logs.
+_SAFE_TRACE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def trace_id_for(client_value: str | None) -> str:
+    """The client's trace id if safe to echo, else a new one (never the client's text, however long)."""
+    if client_value and _SAFE_TRACE_ID.fullmatch(client_value):
+        return client_value
+    return uuid.uuid4().hex
+
+
 def trace_id_of(request: Request) -> str:
-    return str(getattr(request.state, "trace_id", "") or request.headers.get("x-trace-id", ""))
+    """The request's trace id, as the middleware chose it (or, without the middleware, chosen the same way)."""
+    chosen = getattr(request.state, "trace_id", "")
+    if not chosen:
+        chosen = request.state.trace_id = trace_id_for(request.headers.get("x-trace-id"))
+    return str(chosen)
 
 
 def error_body(code: str, message: str, trace_id: str, details: Any = None) -> dict[str, Any]:
@@ -63,6 +91,13 @@ def install(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, trace_id_of(request), exc.details, exc.headers)
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # Handled here, not by the catch-all: that one re-raises, and uvicorn then drops the connection.
+        log.warning("store_unavailable", path=request.url.path, trace_id=trace_id_of(request))
+        err = unavailable(exc)
+        return error_response(err.status, err.code, err.message, trace_id_of(request), err.details, err.headers)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -74,11 +109,14 @@ def install(app: FastAPI) -> None:
         return error_response(422, "VALIDATION_ERROR", message, trace_id_of(request), {"fields": fields})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            if request.method == "OPTIONS":  # plain OPTIONS or a CORS preflight: say what the path answers
+                return options_response(methods)
+            headers["Allow"] = ", ".join(methods)
         code = _CODES.get(exc.status_code, "HTTP_ERROR")
-        return error_response(
-            exc.status_code, code, str(exc.detail), trace_id_of(request), headers=dict(exc.headers or {})
-        )
+        return error_response(exc.status_code, code, str(exc.detail), trace_id_of(request), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

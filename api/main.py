@@ -17,8 +17,10 @@ from api.deps import RuntimeDep, attach_runtime, runtime_of
 from api.mcp import PATH as MCP_PATH
 from api.mcp import McpEndpoint
 from api.middleware import TraceAndLimit
+from api.openapi import document_errors
+from api.ratelimit import EXEMPT_PATHS, RequestLimit
 from api.realtime import realtime
-from api.routes import chat, conversations, stream, tools, webhooks, ws
+from api.routes import chat, conversations, pages, stream, tools, webhooks, ws
 from api.runtime import open_runtime
 from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(ws.router)
     app.include_router(webhooks.router)
+    pages.install(app)  # the web page's assets, knowledge pages and labels
     # The same tools over MCP (streamable HTTP), for MCP clients such as IDEs and agent frameworks.
     app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False))
 
@@ -81,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    # Inside TraceAndLimit (added last, so outermost): a 429 carries the request's trace id.
+    app.add_middleware(RequestLimit, settings=settings)
     app.add_middleware(TraceAndLimit, max_body=settings.max_body_bytes)
+    # The middleware's 400/413/422 and the limiter's 429 reach every operation: the schema says so.
+    document_errors(app, unlimited=EXEMPT_PATHS)
     return app
 
 

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from api.deps import caller_from_token, runtime_of
-from api.errors import AppError, error_response, trace_id_of
+from api.errors import AppError, error_body, error_response, trace_id_of
 from api.ratelimit import caller_key, enforce
 from bank_router.tools import TOOLS, Tool, ToolArgumentError, ToolDeps, ToolError, ToolForbidden, ToolNotFound, execute
 from bank_router.turn.context import Caller
@@ -42,14 +42,16 @@ def mcp_tool(tool: Tool[Any, Any]) -> types.Tool:
     )
 
 
-def _error_result(exc: ToolError) -> types.CallToolResult:
-    """A tool error the model can read: the stable code, the message, and which permission or field failed."""
-    body: dict[str, Any] = {"error_code": exc.code, "message": exc.message}
+def _error_result(exc: ToolError | AppError, trace_id: str) -> types.CallToolResult:
+    """A tool error the model can read, in the contract's error JSON: the stable code, the message, the trace
+    id, and in `details` which permission or field failed (or the rate limit's figures)."""
+    details: Any = exc.details if isinstance(exc, AppError) else None
     if isinstance(exc, ToolForbidden):
-        body["missing_permissions"] = exc.missing
-    if isinstance(exc, ToolArgumentError):
-        body["fields"] = exc.details
-    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(body))], is_error=True)
+        details = {"missing_permissions": exc.missing}
+    elif isinstance(exc, ToolArgumentError):
+        details = {"fields": exc.details}
+    text = json.dumps(error_body(exc.code, exc.message, trace_id, details), ensure_ascii=False)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
 @cache
@@ -74,17 +76,14 @@ async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallTool
         # The same budget as POST /api/tools/{name}/execute: an MCP client is one more way to run tools.
         await enforce(getattr(request.app.state, "limiter", None), "tools", caller_key(caller, None, None))
     except AppError as exc:
-        details = exc.details if isinstance(exc.details, dict) else {}
-        error = {"error_code": exc.code, "message": exc.message, **details}
-        text = json.dumps(error, ensure_ascii=False)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+        return _error_result(exc, trace_id_of(request))
     try:
         # Tools run blocking SQL or HTTP: keep them off the event loop.
         result = await anyio.to_thread.run_sync(execute, params.name, params.arguments or {}, caller, deps)
     except ToolNotFound as exc:
         raise MCPError(types.INVALID_PARAMS, exc.message) from None
     except ToolError as exc:
-        return _error_result(exc)
+        return _error_result(exc, trace_id_of(request))
     payload = result.result.model_dump(mode="json")
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=json.dumps(payload, ensure_ascii=False))],
@@ -128,7 +127,9 @@ class McpEndpoint:
                 raise AppError(
                     401, "UNAUTHORIZED", "The MCP endpoint needs a staff token: 'Authorization: Bearer <token>'."
                 )
-            caller = caller_from_token(token.strip(), runtime_of(request).settings.auth_jwt_secret)
+            settings = runtime_of(request).settings
+            # A token without a tenant is refused with a message naming the claim (api/tokens.py).
+            caller = caller_from_token(token.strip(), settings.auth_jwt_secret, settings.auth_max_token_lifetime)
         except AppError as exc:
             response = error_response(
                 exc.status, exc.code, exc.message, trace_id_of(request), headers={"WWW-Authenticate": "Bearer"}

@@ -1,12 +1,17 @@
-"""Pure ASGI middleware: a trace id on every response, and a cap on body size."""
+"""Pure ASGI middleware: a trace id on every response, a cap on body size, and no unstorable text.
+
+The body is read here, whole, before the app runs: so a chunked body (no Content-Length) over the
+limit is a 413 like a declared one, and every string of the request can be checked (api/input_check)
+before any dependency, rate limiter or store sees it. Bodies are small (MAX_BODY_BYTES), so holding
+one in memory costs nothing the app would not spend anyway.
+"""
 
 from __future__ import annotations
 
-import uuid
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import error_response, trace_id_for
+from api.input_check import request_problems
 
 
 class TraceAndLimit:
@@ -17,23 +22,42 @@ class TraceAndLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        trace_id = headers.get("x-trace-id") or uuid.uuid4().hex
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        trace_id = trace_id_for(headers.get("x-trace-id"))
         scope.setdefault("state", {})["trace_id"] = trace_id
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
             await _too_large(scope, receive, send, trace_id, self.max_body)
             return
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client left before its body arrived: nobody to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body:
+                await _too_large(scope, receive, send, trace_id, self.max_body)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if problems := request_problems(scope, body):
+            first = problems[0]
+            message_text = f"Invalid field '{first['field']}': {first['message']}"
+            response = error_response(422, "VALIDATION_ERROR", message_text, trace_id, {"fields": problems})
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: disconnect notices, as the app expects
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send_with_trace(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -43,14 +67,7 @@ class TraceAndLimit:
                 message["headers"] = raw
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, send_with_trace)
-        except _BodyTooLarge:
-            await _too_large(scope, receive, send, trace_id, self.max_body)
-
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, replay, send_with_trace)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, trace_id: str, limit: int) -> None:

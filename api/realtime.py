@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api.deps import runtime_of
 from bank_router.events import RetryPolicy, WebhookDispatcher, WebhookRegistry
+from bank_router.events.targets import TargetGuard
 from bank_router.platform.db import make_engine, platform_url
 from bank_router.ratelimit import make_limiter
 from bank_router.settings import Settings
@@ -29,9 +30,11 @@ async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         base_delay=settings.webhook_backoff_seconds,
         timeout=settings.webhook_timeout_seconds,
     )
+    # One address rule for registration (the route) and delivery (the dispatcher).
+    guard = TargetGuard(allow_private=settings.webhook_allow_private)
     dispatcher: WebhookDispatcher | None = None
     if await asyncio.to_thread(registry.ready):
-        dispatcher = WebhookDispatcher(registry, policy)
+        dispatcher = WebhookDispatcher(registry, policy, guard=guard)
         dispatcher.start(runtime_of(app).services.events)
     else:
         # An unmigrated database: the rest of the API works; the webhook routes answer 503.
@@ -39,6 +42,7 @@ async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.limiter = limiter
     app.state.webhooks = registry if dispatcher else None
     app.state.webhook_dispatcher = dispatcher
+    app.state.webhook_guard = guard
     try:
         yield
     finally:

@@ -46,11 +46,23 @@ SCENARIOS = {
 }
 
 
+MAX_MESSAGE = 10_000
+# The schema's spelling of the validator below (trimmed by str.strip, the whitespace of the pattern's \s in
+# Python): at least one character that is not whitespace, at most MAX_MESSAGE. A client that keeps to it is
+# always accepted; the server also tolerates surrounding whitespace beyond MAX_MESSAGE, as the contract says
+# "after trimming". (A pattern bounding the trimmed length exactly needs a {0,9998} repeat, which schema
+# tools mishandle.)
+MESSAGE_PATTERN = r"\S"
+
+
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     session_id: str = Field(min_length=1, max_length=128)
-    user_message: str = Field(description="1 to 10,000 characters after trimming")
+    user_message: str = Field(
+        description="1 to 10,000 characters after trimming (whitespace alone is rejected)",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_MESSAGE, "pattern": MESSAGE_PATTERN},
+    )
     channel: Literal["web", "mobile"]
     language: Literal["en", "bn"] = "en"
 
@@ -59,9 +71,9 @@ class ChatRequest(BaseModel):
     def _trimmed(cls, v: str) -> str:
         v = v.strip()
         if not v:
-            raise ValueError("must not be empty")
-        if len(v) > 10_000:
-            raise ValueError("must be at most 10,000 characters")
+            raise ValueError("must not be empty or only whitespace")
+        if len(v) > MAX_MESSAGE:
+            raise ValueError(f"must be at most {MAX_MESSAGE:,} characters after trimming")
         return v
 
 

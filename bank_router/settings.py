@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development by Settings.check
+
+
+def _networks(value: str | list[str] | None) -> list[str]:
+    """'10.0.0.0/8, 192.0.2.7' -> normalised networks; a typo fails at start rather than trusting nobody silently."""
+    items = value.split(",") if isinstance(value, str) else value or []
+    return [str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i).strip()]
 
 
 class Settings(BaseSettings):
@@ -44,17 +51,38 @@ class Settings(BaseSettings):
     )
     llm_prices_file: Path | None = Field(None, description="YAML price table, USD per 1M tokens, per model")
     auth_jwt_secret: str = DEV_SECRET
+    auth_max_token_lifetime: int = Field(
+        7 * 24 * 3600, gt=0, description="seconds; a token whose exp (or exp - iat) is further away is refused"
+    )
     rate_limit_enabled: bool = True
-    # Seed 002's table; "<count>/<second|minute|hour|day>", per caller (staff sub+tenant, else session, else IP).
+    # Seed 002's table; "<count>/<second|minute|hour|day>", per caller (signed in: tenant+sub; anonymous: the
+    # client IP, RATE_LIMIT_IP_FACTOR times the limit, and each session within it).
     rate_limit_chat: str = "60/minute"
     rate_limit_tools: str = "100/hour"
     rate_limit_conversations: str = "120/minute"
+    # Every HTTP path, WebSocket connect and WebSocket message, per caller, on top of the limits above.
+    rate_limit_requests: str = "600/minute"
+    rate_limit_ip_factor: int = Field(
+        2, ge=1, le=1000, description="anonymous callers of one client IP share this many times one session's limit"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode, BeforeValidator(_networks)] = Field(
+        default_factory=list, description="comma-separated IPs/CIDRs whose X-Forwarded-For is believed"
+    )
     redis_url: str | None = Field(None, description="redis://host:port/db; rate-limit counters shared by workers")
     webhook_max_attempts: int = Field(5, ge=1, le=20, description="deliveries tried per event and registration")
     webhook_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay; doubles on each retry")
     webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_allow_private: bool = Field(
+        False, description="development only: webhooks may target loopback and private addresses"
+    )
     session_lock_timeout: float = Field(
         120.0, gt=0, description="seconds a turn waits for its session's previous turn, then 409 SESSION_BUSY"
+    )
+    idempotency_ttl_hours: float = Field(
+        24.0, gt=0, le=24 * 30, description="hours a chat's or tool's Idempotency-Key is replayed, then purged"
+    )
+    store_write_retry_seconds: float = Field(
+        5.0, ge=0, le=60, description="seconds an answered turn's store write is retried through an outage, then 503"
     )
     turn_threads: int = Field(
         0,

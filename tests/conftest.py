@@ -28,6 +28,13 @@ def settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, model_cache=MODEL_CACHE, environment="development")
 
 
+# The session's knowledge index, once built: servers the suite starts copy it rather than re-embed every file
+# (about a minute each on a busy machine). See `tests.integration.conftest.server_env`.
+PREBUILT_INDEX: list[Path] = []
+
+
 @pytest.fixture(scope="session")
 def services(settings: Settings) -> Iterator[Services]:
-    yield build_services(settings)
+    built = build_services(settings)
+    PREBUILT_INDEX[:] = [settings.chroma_path]
+    yield built

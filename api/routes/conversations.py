@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import WithJsonSchema
 from sqlalchemy.exc import OperationalError
 
 from api.conversation_schemas import (
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/api", tags=["conversations"])
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 404, 422, 429, 503)}
 _LISTED = [Depends(rate_limited("conversations"))]
 MAX_USAGE_DAYS = 366
+# Far beyond any real list, far below 64 bits: SQLite and PostgreSQL both take it as an OFFSET.
+MAX_OFFSET = 1_000_000_000
 
 
 async def _call(runtime: Runtime, fn: Callable[[ConversationStore], T]) -> T:
@@ -55,8 +58,8 @@ def _not_found() -> AppError:
 async def list_conversations(
     owner: OwnerDep,
     runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="rows per page, 1 to 100")] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
 ) -> dict[str, Any]:
     """The caller's conversations, most recently active first."""
     total, items = await _call(runtime, lambda s: s.list(owner, limit, offset))
@@ -98,23 +101,51 @@ async def submit_feedback(
     return {"success": True, "message": "Feedback recorded successfully", **saved}
 
 
-@router.get("/usage", response_model=UsageReport, responses={**_ERRORS, 403: {"model": ErrorResponse}})
+# A query parameter is absent or a date, never JSON null: the schema says `string/date` alone.
+_Day = Annotated[date | None, WithJsonSchema({"type": "string", "format": "date"})]
+_RANGE = f"`from` on or before `to`, at most {MAX_USAGE_DAYS} days in all (else 422)"
+
+
+@router.get(
+    "/usage",
+    response_model=UsageReport,
+    responses={
+        **_ERRORS,
+        403: {"model": ErrorResponse},
+        422: {"model": ErrorResponse, "description": f"Invalid parameter, or not {_RANGE}"},
+    },
+)
 async def usage(
     owner: OwnerDep,
     caller: CallerDep,
     runtime: RuntimeDep,
     scope: Annotated[Literal["own", "tenant"], Query(description="tenant: all staff of your tenant")] = "own",
-    from_: Annotated[date | None, Query(alias="from", description="first UTC day (default: 29 days before to)")] = None,
-    to: Annotated[date | None, Query(description="last UTC day (default: today)")] = None,
+    from_: Annotated[
+        _Day, Query(alias="from", description=f"first UTC day (default: 29 days before to); {_RANGE}")
+    ] = None,
+    to: Annotated[_Day, Query(description=f"last UTC day (default: today); {_RANGE}")] = None,
 ) -> dict[str, Any]:
     """Requests, tokens, cost and latency by provider, model, agent and day: your own turns, or with
-    `scope=tenant` (staff with `insights:read`) every staff turn of your tenant."""
+    `scope=tenant` (staff with `insights:read`) every staff turn of your tenant. The range: `from` on or
+    before `to`, at most 366 days in all (else 422)."""
     if scope == "tenant" and not caller.can("insights:read"):
         raise AppError(403, "FORBIDDEN", "The permissions 'ai_agent' and 'insights:read' are needed for tenant usage.")
     last = to or datetime.fromtimestamp(runtime.services.clock(), UTC).date()
-    first = from_ or last - timedelta(days=29)
+    try:
+        first = from_ or last - timedelta(days=29)
+    except OverflowError:  # `to` within 29 days of year 1
+        first = date.min
     if first > last or (last - first).days >= MAX_USAGE_DAYS:
-        raise AppError(422, "VALIDATION_ERROR", f"'from' must be on or before 'to', at most {MAX_USAGE_DAYS} days.")
+        raise AppError(
+            422,
+            "VALIDATION_ERROR",
+            f"'from' must be on or before 'to', at most {MAX_USAGE_DAYS} days.",
+            {
+                "fields": [
+                    {"field": "query.from", "message": f"must be on or before 'to', at most {MAX_USAGE_DAYS} days"}
+                ]
+            },
+        )
     if scope == "tenant":
         report = await _call(runtime, lambda s: s.usage(None, caller.tenant, first, last))
     else:

@@ -17,6 +17,8 @@ class Caller:
     sub: str | None = None
     tenant: str | None = None
     permissions: frozenset[str] = frozenset()
+    # The token's `role` claim: "customer" for a signed-in customer (CONTRACT.md), None for staff.
+    role: str | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -75,7 +75,7 @@ def test_a_kill_9_mid_turn_loses_no_acknowledged_turn(
 ) -> None:
     data_dir = copy_data(seeded_data, tmp_path / "data")
     extra = {"DATABASE_URL": database_url} if database_url else {}
-    env = server_env(data_dir, RATE_LIMIT_ENABLED="false", **extra)
+    env = {**server_env(data_dir, RATE_LIMIT_ENABLED="false"), **extra}
     api = Api(env, tmp_path / "api.log").start()
     sessions = [f"kill9-{uuid.uuid4().hex[:8]}" for _ in range(SESSIONS)]
     stop = threading.Event()

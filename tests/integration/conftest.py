@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 from bank_router.services import Services
 from bank_router.settings import ROOT
-from tests.conftest import MODEL_CACHE
+from tests.conftest import MODEL_CACHE, PREBUILT_INDEX
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,7 +45,12 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 180)
     raise TimeoutError(url)
 
 
-def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
+def server_env(data_dir: Path, *, seed_index: bool = True, **extra: str) -> dict[str, str]:
+    """A server's environment on `data_dir`; with `seed_index`, the session's built knowledge index is copied
+    in first (when there is one and the directory has none), so the server starts without re-embedding."""
+    target = data_dir / "chroma"
+    if seed_index and PREBUILT_INDEX and not target.exists():
+        shutil.copytree(PREBUILT_INDEX[0], target)
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),

@@ -10,6 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
+from api.deps import caller_from_token
 from bank_router.knowledge.catalog import Catalog
 from bank_router.settings import ROOT
 from tests.integration.conftest import server_env
@@ -30,7 +31,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def test_ingest_indexes_then_reuses_the_index(tmp_path: Path) -> None:
-    env = server_env(tmp_path)
+    env = server_env(tmp_path, seed_index=False)
     first = run(["ingest"], env)
     assert first.returncode == 0, first.stderr
     catalog = Catalog(ROOT / "knowledge")
@@ -53,3 +54,13 @@ def test_token_command_mints_a_verifiable_staff_token(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     claims = jwt.decode(out.stdout.strip(), env["AUTH_JWT_SECRET"], algorithms=["HS256"])
     assert claims["permissions"] == ["ai_agent", "loan:read"] and claims["tenant"] == "other" and claims["sub"] == "s-9"
+    # The server's own checks (exp, iat, lifetime, sub, tenant) accept it.
+    caller = caller_from_token(out.stdout.strip(), env["AUTH_JWT_SECRET"])
+    assert (caller.sub, caller.tenant) == ("s-9", "other")
+
+
+def test_token_command_refuses_a_lifetime_the_server_would_refuse(tmp_path: Path) -> None:
+    env = {**server_env(tmp_path), "AUTH_MAX_TOKEN_LIFETIME": "3600"}
+    assert run(["token", "--ttl", "3600"], env).returncode == 0
+    refused = run(["token", "--ttl", "3601"], env)
+    assert refused.returncode != 0 and "--ttl" in refused.stderr and not refused.stdout.strip()

@@ -97,7 +97,7 @@ def test_call_through_one_session_serves_several_tools(api_url: str) -> None:
 def test_missing_permission_is_an_error_naming_it(api_url: str, permissions: list[str], missing: str) -> None:
     body = error_of(call(api_url, bearer(permissions), "get_customer_kyc", {"identity_id": 123}))
     assert body["error_code"] == "permission_denied" and missing in body["message"]
-    assert body["missing_permissions"] == [missing]
+    assert body["details"]["missing_permissions"] == [missing] and body["trace_id"]
 
 
 def test_other_tenant_gets_not_found(api_url: str) -> None:
@@ -108,7 +108,7 @@ def test_other_tenant_gets_not_found(api_url: str) -> None:
 def test_bad_arguments_name_the_field(api_url: str) -> None:
     body = error_of(call(api_url, bearer(READER), "get_customer_kyc", {"identity_id": "abc", "x": 1}))
     assert body["error_code"] == "validation_error"
-    assert {f["field"] for f in body["fields"]} >= {"identity_id", "x"}
+    assert {f["field"] for f in body["details"]["fields"]} >= {"identity_id", "x"}
 
 
 def test_unknown_tool_is_a_protocol_error(api_url: str) -> None:
