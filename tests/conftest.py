@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,13 @@ MODEL_CACHE = ROOT / "data" / "models"
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data")
+    """A fresh data directory; it starts from `./data`'s knowledge index when one exists (`make test` ingests
+    first), since the index re-embeds only files whose content or embedding model changed."""
+    path = tmp_path_factory.mktemp("data")
+    ingested = ROOT / "data" / "chroma"
+    if ingested.is_dir():
+        shutil.copytree(ingested, path / "chroma")
+    return path
 
 
 @pytest.fixture(scope="session")

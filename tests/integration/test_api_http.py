@@ -99,7 +99,8 @@ def test_unknown_path_is_json_404(api_url: str) -> None:
 
 def test_web_page_and_openapi_examples(api_url: str) -> None:
     page = httpx.get(f"{api_url}/")
-    assert page.status_code == 200 and "/api/chat" in page.text
+    assert page.status_code == 200 and "app.js" in page.text
+    assert "/api/chat" in httpx.get(f"{api_url}/static/app.js").text
     spec = httpx.get(f"{api_url}/openapi.json").json()
     examples = spec["paths"]["/api/chat"]["post"]["requestBody"]["content"]["application/json"]["examples"]
     assert set(examples) == {"eligibility", "comparison", "restricted_comparison", "clarification"}

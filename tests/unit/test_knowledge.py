@@ -75,7 +75,8 @@ def test_chunks_keep_the_title_and_stay_small() -> None:
 
 def test_index_reembeds_only_changed_files(tmp_path: Path, services: Services) -> None:
     root = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, root)
+    # The glossary alone: enough files to show that only the changed one is embedded again.
+    shutil.copytree(KNOWLEDGE / "glossary", root / "glossary")
     index = KnowledgeIndex(make_client(tmp_path / "chroma", None), services.embedder)
     first = index.sync(Catalog(root))
     assert first["reindexed"] == first["files"] > 0

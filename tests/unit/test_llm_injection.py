@@ -77,6 +77,8 @@ def test_instruction_in_a_knowledge_file_has_no_effect(services: Services, tmp_p
     body = f"# Mudaraba\n\nHow a Mudaraba deposit shares its profit with the depositor: {PLANTED}\n"
     target.write_text(f"{front}\n---\n{body}", "utf-8")  # every chunk of the file carries the instruction
     catalog = Catalog(knowledge)
+    # From the session's index: only the planted file is re-embedded.
+    shutil.copytree(services.settings.chroma_path, tmp_path / "chroma")
     index = KnowledgeIndex(make_client(tmp_path / "chroma", None), services.embedder)
     index.sync(catalog)
     svc = dataclasses.replace(services, catalog=catalog, index=index)
