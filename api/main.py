@@ -16,6 +16,7 @@ from api import errors
 from api.deps import RuntimeDep, attach_runtime, runtime_of
 from api.mcp import PATH as MCP_PATH
 from api.mcp import McpEndpoint
+from api.memory import fewer_malloc_arenas
 from api.middleware import TraceAndLimit
 from api.openapi import document_errors
 from api.ratelimit import EXEMPT_PATHS, RequestLimit
@@ -26,6 +27,7 @@ from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+fewer_malloc_arenas()  # at import: before the worker's threads exist
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
