@@ -1,4 +1,5 @@
-"""The staff tools over MCP: streamable HTTP at `/mcp`, authorised by the same staff JWT as the REST API.
+"""The tools over MCP: streamable HTTP at `/mcp`, authorised by the same JWT as the REST API (staff tools for
+staff tokens; a signed-in customer's token lists and runs the customer tools, on that customer's rows).
 
 Every tool in the catalog is listed from its one declaration (input schema = the registry's, output
 schema = its result model); a call runs through the executor as the token's caller, so permissions
@@ -11,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import mcp_types as types
@@ -25,7 +26,20 @@ from starlette.types import Receive, Scope, Send
 from api.deps import caller_from_token, runtime_of
 from api.errors import AppError, error_body, error_response, trace_id_of
 from api.ratelimit import caller_key, enforce
-from bank_router.tools import TOOLS, Tool, ToolArgumentError, ToolDeps, ToolError, ToolForbidden, ToolNotFound, execute
+from api.routes.tools import enforce_tool_limit
+from bank_router.tools import (
+    ActionRefused,
+    Tool,
+    ToolArgumentError,
+    ToolDeps,
+    ToolError,
+    ToolForbidden,
+    ToolNotFound,
+    execute,
+    find,
+    listed_for,
+)
+from bank_router.tools.executor import custom_tools_for, customer_id
 from bank_router.turn.context import Caller
 
 PATH = "/mcp"
@@ -50,20 +64,38 @@ def _error_result(exc: ToolError | AppError, trace_id: str) -> types.CallToolRes
         details = {"missing_permissions": exc.missing}
     elif isinstance(exc, ToolArgumentError):
         details = {"fields": exc.details}
+    elif isinstance(exc, ActionRefused):
+        details = exc.details or None
     text = json.dumps(error_body(exc.code, exc.message, trace_id, details), ensure_ascii=False)
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
 @cache
-def _listing() -> types.ListToolsResult:
+def _listing(audience: Literal["staff", "customer"]) -> types.ListToolsResult:
     # The catalog is fixed for the process, and deriving 27 sets of JSON schemas costs ~50 ms: do it once.
-    return types.ListToolsResult(tools=[mcp_tool(t) for t in TOOLS.values()])
+    return types.ListToolsResult(tools=[mcp_tool(t) for t in listed_for(audience).values()])
+
+
+def _caller_of(ctx: ServerRequestContext[Any, Any]) -> Caller | None:
+    request: Request | None = ctx.request
+    caller = request.scope.get("state", {}).get(_CALLER) if request is not None else None
+    return caller if isinstance(caller, Caller) else None
 
 
 async def _list_tools(
     ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
 ) -> types.ListToolsResult:
-    return _listing()
+    """A signed-in customer sees the customer tools; staff see the staff tools and their tenant's registered ones."""
+    caller = _caller_of(ctx)
+    listing = _listing("customer" if caller is not None and customer_id(caller) is not None else "staff")
+    request: Request | None = ctx.request
+    if caller is None or request is None:
+        return listing
+    # Staff also see their tenant's registered tools they may run; never cached (they change at run time).
+    custom = await anyio.to_thread.run_sync(custom_tools_for, caller, runtime_of(request).services.tools)
+    if not custom:
+        return listing
+    return types.ListToolsResult(tools=[*listing.tools, *(mcp_tool(t) for t in custom)])
 
 
 async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -74,7 +106,11 @@ async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallTool
     deps: ToolDeps = runtime_of(request).services.tools
     try:
         # The same budget as POST /api/tools/{name}/execute: an MCP client is one more way to run tools.
-        await enforce(getattr(request.app.state, "limiter", None), "tools", caller_key(caller, None, None))
+        limiter = getattr(request.app.state, "limiter", None)
+        await enforce(limiter, "tools", caller_key(caller, None, None))
+        tool = find(params.name)
+        if tool is not None:
+            await enforce_tool_limit(limiter, tool, caller)
     except AppError as exc:
         return _error_result(exc, trace_id_of(request))
     try:
@@ -92,7 +128,8 @@ async def _call_tool(ctx: ServerRequestContext[Any, Any], params: types.CallTool
 
 
 def _input_schema(name: str) -> Mapping[str, Any] | None:
-    tool = TOOLS.get(name)
+    # Not scoped to a caller: a registered tool's arguments are checked by the executor against its schema.
+    tool = find(name)
     return tool.json_schema() if tool is not None else None
 
 

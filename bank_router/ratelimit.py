@@ -60,6 +60,7 @@ def limits_from(settings: Settings) -> dict[str, Limit]:
         "chat": parse_limit(settings.rate_limit_chat),
         "tools": parse_limit(settings.rate_limit_tools),
         "conversations": parse_limit(settings.rate_limit_conversations),
+        "tool_registration": parse_limit(settings.rate_limit_tool_registration),
         "requests": parse_limit(settings.rate_limit_requests),
     }
 

@@ -31,8 +31,12 @@ from bank_router.platform.seed import ensure_seeded
 from bank_router.policy import PolicyBook
 from bank_router.settings import Settings, get_settings
 from bank_router.tools.adapter import PlatformAdapter
+from bank_router.tools.banking_records import BankingStore
+from bank_router.tools.custom import CustomTools
 from bank_router.tools.http_platform import HttpPlatform
+from bank_router.tools.otp import derive_key, make_sender
 from bank_router.tools.spec import ToolDeps
+from bank_router.tools.sql_banking import SqlBanking
 from bank_router.tools.sql_platform import SqlPlatform
 
 log = structlog.get_logger(__name__)
@@ -93,13 +97,31 @@ def train_classifiers(
 
 def build_platform(settings: Settings) -> PlatformAdapter:
     """The core-banking API when CORE_BANKING_URL is set, else the SQL demo platform."""
+    return build_platforms(settings)[0]
+
+
+def build_platforms(settings: Settings) -> tuple[PlatformAdapter, BankingStore | None]:
+    """The staff tools' platform, and the customers' own banking (None behind a core-banking API, which
+    has no customer endpoints yet: the customer tools then answer 503)."""
     if settings.core_banking_url:
         key = settings.core_banking_api_key.get_secret_value() if settings.core_banking_api_key else None
-        return HttpPlatform(settings.core_banking_url, key, settings.core_banking_timeout)
+        return HttpPlatform(settings.core_banking_url, key, settings.core_banking_timeout), None
     # The demo platform is created on first start (migrated, then seeded once).
     engine = make_engine(platform_url(settings))
     ensure_seeded(engine)
-    return SqlPlatform(session_factory(engine))
+    sessions = session_factory(engine)
+    return SqlPlatform(sessions), SqlBanking(sessions)
+
+
+def build_custom_tools(settings: Settings) -> CustomTools:
+    """The tenants' registered tools, in the platform database (migration 0008)."""
+    return CustomTools(
+        make_engine(platform_url(settings)),
+        settings.auth_jwt_secret,
+        allowlist=settings.tool_endpoint_allowlist,
+        timeout=settings.tool_endpoint_timeout_seconds,
+        max_bytes=settings.tool_endpoint_max_response_bytes,
+    )
 
 
 def build_services(settings: Settings | None = None, progress: Any = None) -> Services:
@@ -111,7 +133,7 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
     index = KnowledgeIndex(make_client(settings.chroma_path, settings.chroma_url), embedder)
     stats = index.sync(catalog, progress)
     classifier, topics = train_classifiers(settings, catalog, embedder)
-    platform = build_platform(settings)
+    platform, banking = build_platforms(settings)
     events = EventBus()
     services = Services(
         settings=settings,
@@ -122,7 +144,15 @@ def build_services(settings: Settings | None = None, progress: Any = None) -> Se
         topics=topics,
         policy=PolicyBook.load(settings.policy_dir),
         templates=Templates.load(),
-        tools=ToolDeps(platform=platform, catalog=catalog, events=events),
+        tools=ToolDeps(
+            platform=platform,
+            catalog=catalog,
+            events=events,
+            banking=banking,
+            codes=make_sender(settings),
+            code_secret=derive_key(settings.auth_jwt_secret),
+            custom=build_custom_tools(settings),
+        ),
         index_stats=stats,
         events=events,
         llm=build_llm(settings),

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     openai_timeout: float = Field(15.0, gt=0, description="seconds a turn may spend on model calls in all")
     openai_max_retries: int = Field(2, ge=0, le=5, description="retries on 429 and 5xx, with backoff")
     openai_temperature: float | None = 0.0
+    # Seed 002's `model` field of POST /api/ai/chat: the names a request may ask for (comma-separated).
+    ai_allowed_models: str = Field(
+        "gpt-4,gpt-4o,gpt-4o-mini,gpt-3.5-turbo,claude-3", description="models POST /api/ai/chat accepts"
+    )
     llm_provider: str = Field("openai", description="reported in each response's usage")
     llm_breaker_failures: int = Field(3, ge=1, description="consecutive failures that open the circuit")
     llm_breaker_cooldown: float = Field(30.0, gt=0, description="seconds the model is skipped once open")
@@ -60,6 +64,8 @@ class Settings(BaseSettings):
     rate_limit_chat: str = "60/minute"
     rate_limit_tools: str = "100/hour"
     rate_limit_conversations: str = "120/minute"
+    # Seed 002: POST /api/ai/mcp/tools/register, per caller.
+    rate_limit_tool_registration: str = "10/hour"
     # Every HTTP path, WebSocket connect and WebSocket message, per caller, on top of the limits above.
     rate_limit_requests: str = "600/minute"
     rate_limit_ip_factor: int = Field(
@@ -75,6 +81,14 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="development only: webhooks may target loopback and private addresses"
     )
+    # Registered custom tools (seed 002): where they may call, and how long and how much they may answer.
+    tool_endpoint_allowlist: str = Field(
+        "", description="comma-separated host or host:port a custom tool may call even if private (loopback too)"
+    )
+    tool_endpoint_timeout_seconds: float = Field(5.0, gt=0, le=60, description="seconds per custom tool call")
+    tool_endpoint_max_response_bytes: int = Field(
+        256 * 1024, ge=1024, le=16 * 1024 * 1024, description="a custom tool's answer larger than this fails"
+    )
     session_lock_timeout: float = Field(
         120.0, gt=0, description="seconds a turn waits for its session's previous turn, then 409 SESSION_BUSY"
     )
@@ -89,6 +103,12 @@ class Settings(BaseSettings):
         ge=0,
         le=256,
         description="threads that run turns per worker; 0: one per CPU offline, 32 when a model is configured",
+    )
+    otp_sender: Literal["outbox"] = Field(
+        "outbox", description="where one-time codes go; outbox: DATA_DIR/outbox/codes.jsonl (development)"
+    )
+    transfer_review_above: float = Field(
+        500_000, gt=0, description="a customer's transfer over this many taka goes to a person, not a one-time code"
     )
     require_ai_agent: bool = Field(False, description="every chat call needs a staff token with ai_agent (seed 000)")
     max_body_bytes: int = 64 * 1024

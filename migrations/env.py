@@ -1,4 +1,5 @@
-"""Alembic environment: platform, conversation and webhook metadata; the URL from settings or `-x url=`."""
+"""Alembic environment: platform, conversation, webhook, hand-over and custom tool metadata; the URL from
+settings or `-x url=`."""
 
 from __future__ import annotations
 
@@ -7,15 +8,23 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
+from bank_router.events.handovers import HandoverBase
 from bank_router.events.registry import WebhookBase
 from bank_router.platform.db import make_engine, normalize_url, platform_url
 from bank_router.platform.models import Base
 from bank_router.settings import get_settings
 from bank_router.store.models import StoreBase
+from bank_router.tools.custom import CustomToolBase
 
 config = context.config
 # Every table the migrations create, so autogenerate and the schema test see them all.
-target_metadata = [Base.metadata, StoreBase.metadata, WebhookBase.metadata]
+target_metadata = [
+    Base.metadata,
+    StoreBase.metadata,
+    WebhookBase.metadata,
+    HandoverBase.metadata,
+    CustomToolBase.metadata,
+]
 
 # Programmatic callers (ensure_seeded, tests) configure logging themselves.
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

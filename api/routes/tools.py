@@ -7,18 +7,19 @@ from contextlib import nullcontext
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
-from api.deps import CallerDep, RuntimeDep
+from api.deps import CallerDep, RuntimeDep, caller_from_token, runtime_of
 from api.errors import AppError
 from api.idempotency import IdempotencyKeyHeader, key_in_use, key_reused, mark_replayed, tool_key
-from api.ratelimit import rate_limited
+from api.ratelimit import caller_key, enforce, rate_limited
 from api.runtime import Runtime
 from api.schemas import ErrorResponse, ToolExecuteRequest, ToolExecuteResponse, ToolList
+from bank_router.ratelimit import RateLimiter, parse_limit
 from bank_router.store.idempotency import IdempotencyConflict, IdempotencyKey, IdempotencyMismatch
 from bank_router.store.locks import SessionBusy
 from bank_router.tools import (
-    TOOLS,
+    ActionRefused,
     RecordNotFound,
     Tool,
     ToolArgumentError,
@@ -26,10 +27,13 @@ from bank_router.tools import (
     ToolError,
     ToolExecutionError,
     ToolForbidden,
+    ToolNotFound,
     ToolUnavailable,
     execute,
+    find,
     registry,
 )
+from bank_router.tools.executor import custom_tools_for, customer_id, resolve
 from bank_router.turn.context import Caller
 
 log = structlog.get_logger(__name__)
@@ -41,16 +45,65 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _tool(name: str) -> Tool[Any, Any]:
-    tool = TOOLS.get(name)
+    tool = find(name)
     if tool is None:
         raise AppError(404, "TOOL_NOT_FOUND", f"Unknown tool: {name[:64]}")
     return tool
 
 
+def _listing_caller(request: Request) -> Caller:
+    """The caller a valid token names, else anonymous (the listing never fails on a token)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Caller()
+    settings = runtime_of(request).settings
+    try:
+        return caller_from_token(token.strip(), settings.auth_jwt_secret, settings.auth_max_token_lifetime)
+    except AppError:
+        return Caller()
+
+
+async def enforce_tool_limit(limiter: RateLimiter | None, tool: Tool[Any, Any], caller: Caller) -> None:
+    """Count one call against the tool's own `rate_limit` (seed 002, per signed-in caller and tool); 429 when
+    spent. Anonymous callers have the route's limits only (no tool with a rate_limit runs for them)."""
+    if limiter is None or tool.rate_limit is None or not caller.is_staff:
+        return
+    name = f"tool:{tool.name}"
+    if name not in limiter.limits:
+        limiter.limits[name] = parse_limit(tool.rate_limit)
+    await enforce(limiter, name, caller_key(caller, None, None))
+
+
+def customer_gate(tool: Tool[Any, Any], caller: Caller) -> None:
+    """Customer tools need a signed-in customer's token: 401 without a token, 403 for staff."""
+    if tool.audience != "customer":
+        return
+    if caller.sub is None:
+        raise AppError(
+            401,
+            "UNAUTHORIZED",
+            f"The tool '{tool.name}' needs a signed-in customer's token: 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if customer_id(caller) is None:
+        raise AppError(403, "FORBIDDEN", f"The tool '{tool.name}' runs only for a signed-in customer.")
+
+
+def refused(exc: ActionRefused) -> AppError:
+    """A customer action that cannot be done as asked: 422 with the stable code (INVALID_CODE, CODE_EXPIRED,
+    CODE_LOCKED, CODE_USED, INSUFFICIENT_FUNDS, TRANSFER_REFUSED, ACTION_REFUSED) and its details."""
+    return AppError(422, exc.code.upper(), exc.message, exc.details or None)
+
+
 @router.get("/tools", response_model=ToolList)
-async def list_tools() -> ToolList:
-    """Every platform tool with its parameters, permission and whether it needs a staff token."""
-    return ToolList(data=registry())
+async def list_tools(request: Request) -> ToolList:
+    """Every platform tool with its parameters, permission and whether it needs a token; a signed-in customer's
+    token lists the customer tools (balance, accounts, statement, cards, payees, transfers) instead."""
+    caller = _listing_caller(request)
+    listed = registry("customer" if customer_id(caller) is not None else "staff")
+    # Staff also see their tenant's registered tools they may run (bank_router/tools/custom.py).
+    custom = await asyncio.to_thread(custom_tools_for, caller, runtime_of(request).services.tools)
+    return ToolList(data=[*listed, *(t.registry_entry() for t in custom)])
 
 
 @router.get("/tools/{name}", responses=_errors(404))
@@ -67,6 +120,7 @@ async def tool_details(name: str) -> dict[str, Any]:
 )
 async def execute_tool(
     name: str,
+    request: Request,
     body: ToolExecuteRequest,
     caller: CallerDep,
     runtime: RuntimeDep,
@@ -78,7 +132,31 @@ async def execute_tool(
 ) -> ToolExecuteResponse:
     """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously).
     With `Idempotency-Key`, the tool runs once: a retry gets the first result back (`Idempotent-Replayed`)."""
-    tool = _tool(name)
+    try:
+        # A built-in tool, else one of the caller's tenant's registered tools.
+        tool = await asyncio.to_thread(resolve, name, caller, runtime.services.tools)
+    except ToolNotFound:
+        raise AppError(404, "TOOL_NOT_FOUND", f"Unknown tool: {name[:64]}") from None
+    except ToolUnavailable as exc:
+        raise AppError(503, "SERVICE_UNAVAILABLE", exc.message) from None
+    customer_gate(tool, caller)
+    await enforce_tool_limit(getattr(request.app.state, "limiter", None), tool, caller)
+    result, replayed = await run_tool(runtime, tool, body.parameters, caller, x_session_id, idempotency_key)
+    mark_replayed(response, replayed)
+    return ToolExecuteResponse.model_validate(result)
+
+
+async def run_tool(
+    runtime: Runtime,
+    tool: Tool[Any, Any],
+    parameters: dict[str, Any],
+    caller: Caller,
+    session_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """(the execute body, whether it was replayed): one tool run as the caller, its failures as AppErrors.
+    Shared by this registry and seed 002's (`/api/ai/mcp/tools/{name}/execute`)."""
+    customer_gate(tool, caller)
     if tool.permission is not None and not caller.is_staff:
         raise AppError(
             401,
@@ -86,10 +164,10 @@ async def execute_tool(
             f"The tool '{tool.name}' needs a staff token: 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = tool_key(caller, x_session_id, tool.name, body.parameters, idempotency_key)
+    key = tool_key(caller, session_id, tool.name, parameters, idempotency_key)
     try:
         # Tools run blocking SQL: keep them off the event loop.
-        result, replayed = await asyncio.to_thread(_execute_once, runtime, tool.name, body.parameters, caller, key)
+        result, replayed = await asyncio.to_thread(_execute_once, runtime, tool.name, parameters, caller, key)
     except IdempotencyMismatch:
         raise key_reused() from None
     except (IdempotencyConflict, SessionBusy):
@@ -102,14 +180,15 @@ async def execute_tool(
         raise AppError(422, "VALIDATION_ERROR", message, {"fields": exc.details}) from None
     except RecordNotFound as exc:
         raise AppError(404, "NOT_FOUND", exc.message) from None
+    except ActionRefused as exc:
+        raise refused(exc) from None
     except ToolUnavailable as exc:
         raise AppError(503, "SERVICE_UNAVAILABLE", exc.message) from None
     except ToolExecutionError as exc:
         raise AppError(500, "INTERNAL_ERROR", exc.message) from None
     except ToolError as exc:  # any other stable tool failure: the caller's request cannot be served
         raise AppError(400, "BAD_REQUEST", exc.message) from None
-    mark_replayed(response, replayed)
-    return ToolExecuteResponse.model_validate(result)
+    return result, replayed
 
 
 def _execute_once(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -169,6 +171,9 @@ class Transaction(TenantMixin, Base):
     risk_score: Mapped[int] = mapped_column(Integer)
     is_suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The customer's own account the row is on, and the statement text they see (migration 0006).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("deposit_accounts.id"))
+    description: Mapped[str | None] = mapped_column(String(120))
 
 
 class LoanProduct(TenantMixin, Base):
@@ -308,3 +313,136 @@ class ReconciliationReport(TenantMixin, Base):
     failed_count: Mapped[int] = mapped_column(Integer)
     mismatches: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
+
+
+# Signed-in customers' own banking: deposit accounts, cards, saved payees, transfers and one-time codes.
+
+ACCOUNT_TYPES = ("savings", "current", "fixed_deposit", "dps")
+ACCOUNT_STATUSES = ("active", "dormant", "closed", "frozen")
+CARD_KINDS = ("debit", "credit")
+CARD_NETWORKS = ("visa", "mastercard", "amex", "unionpay")
+CARD_STATUSES = ("active", "blocked", "expired")
+RAILS = ("internal", "NPSB", "BEFTN", "RTGS")
+TRANSFER_STATUSES = ("completed", "pending", "failed")
+CHALLENGE_STATUSES = ("pending", "used", "expired", "locked")
+
+
+class DepositAccount(TenantMixin, Base):
+    __tablename__ = "deposit_accounts"
+    __table_args__ = (
+        UniqueConstraint("tenant", "account_id", name="uq_deposit_accounts_tenant_account_id"),
+        _one_of("type", ACCOUNT_TYPES),
+        _one_of("status", ACCOUNT_STATUSES),
+        # The last line of defence against an overdraft: a conditional debit can never take it below zero.
+        CheckConstraint("available >= 0", name="available_not_negative"),
+        Index("ix_deposit_accounts_tenant_customer_id", "tenant", "customer_id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    account_number: Mapped[str] = mapped_column(String(13))
+    type: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[Decimal] = mapped_column(Money)
+    available: Mapped[Decimal] = mapped_column(Money)
+    pending: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Card(TenantMixin, Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("tenant", "card_id", name="uq_cards_tenant_card_id"),
+        _one_of("kind", CARD_KINDS),
+        _one_of("network", CARD_NETWORKS),
+        _one_of("status", CARD_STATUSES),
+        Index("ix_cards_tenant_customer_id", "tenant", "customer_id"),
+    )
+
+    card_id: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # The debit card's account; credit cards have none.
+    account: Mapped[int | None] = mapped_column(ForeignKey("deposit_accounts.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    network: Mapped[str] = mapped_column(String(12))
+    product: Mapped[str] = mapped_column(String(120))
+    last_four: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(10))
+    block_reason: Mapped[str | None] = mapped_column(String(32))
+    daily_atm_limit: Mapped[Decimal | None] = mapped_column(Money)
+    daily_pos_limit: Mapped[Decimal | None] = mapped_column(Money)
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    expires: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Beneficiary(TenantMixin, Base):
+    __tablename__ = "beneficiaries"
+    __table_args__ = (
+        UniqueConstraint("tenant", "beneficiary_id", name="uq_beneficiaries_tenant_beneficiary_id"),
+        _one_of("rail", RAILS),
+        Index("ix_beneficiaries_tenant_customer_id", "tenant", "customer_id"),
+    )
+
+    beneficiary_id: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    relationship: Mapped[str] = mapped_column(String(40))
+    bank_name: Mapped[str] = mapped_column(String(80))
+    account_number: Mapped[str] = mapped_column(String(20))
+    routing: Mapped[str | None] = mapped_column(String(9))
+    rail: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Transfer(TenantMixin, Base):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        UniqueConstraint("tenant", "transfer_id", name="uq_transfers_tenant_transfer_id"),
+        # A retried transfer with the same key is the same transfer: money moves once.
+        UniqueConstraint("tenant", "customer_id", "idempotency_key", name="uq_transfers_tenant_customer_idempotency"),
+        _one_of("rail", RAILS),
+        _one_of("status", TRANSFER_STATUSES),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_transfers_tenant_customer_id", "tenant", "customer_id", "created_at"),
+    )
+
+    transfer_id: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    from_account: Mapped[int] = mapped_column(ForeignKey("deposit_accounts.id"))
+    to_account: Mapped[int | None] = mapped_column(ForeignKey("deposit_accounts.id"))
+    beneficiary: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money)
+    rail: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expected_arrival: Mapped[str] = mapped_column(String(120))
+
+
+class CodeChallenge(TenantMixin, Base):
+    """A one-time code sent for a pending action; only its HMAC is kept."""
+
+    __tablename__ = "code_challenges"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", name="uq_code_challenges_challenge_id"),
+        _one_of("status", CHALLENGE_STATUSES),
+        Index("ix_code_challenges_tenant_customer_id", "tenant", "customer_id"),
+    )
+
+    challenge_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(10))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from bank_router.events.bus import TOOL_EXECUTED
 from bank_router.tools.adapter import PlatformError
-from bank_router.tools.catalog import TOOLS
+from bank_router.tools.catalog import find
+from bank_router.tools.custom import CustomTool
 from bank_router.tools.spec import (
+    CustomerOnly,
     RunContext,
     Tool,
     ToolArgumentError,
@@ -54,17 +56,57 @@ class ToolResult:
         }
 
 
+CUSTOMER_ROLE = "customer"
+
+
 def lookup(name: str) -> Tool[Any, Any]:
-    tool = TOOLS.get(name) if isinstance(name, str) else None
+    """The tool by its name or one of its aliases (seed 002's CheckBalanceTool...)."""
+    tool = find(name)
     if tool is None:
         raise ToolNotFound(str(name))
     return tool
 
 
+def resolve(name: str, caller: Caller, deps: ToolDeps | None) -> Tool[Any, Any]:
+    """A built-in tool (or alias), else the caller's tenant's registered tool of that name: staff only, so a
+    customer token or another tenant never learns that one exists (ToolNotFound)."""
+    tool = find(name)
+    staff_tenant = caller.tenant if caller.is_staff and caller.role != CUSTOMER_ROLE else None
+    if tool is None and isinstance(name, str) and staff_tenant and deps is not None and deps.custom is not None:
+        tool = deps.custom.get(staff_tenant, name)
+    if tool is None:
+        raise ToolNotFound(str(name))
+    return tool
+
+
+def custom_tools_for(caller: Caller, deps: ToolDeps | None) -> list[CustomTool]:
+    """The registered tools of the caller's tenant that the caller may run (`ai_agent` + each tool's permission)."""
+    if deps is None or deps.custom is None or not caller.tenant or not caller.is_staff or caller.role == CUSTOMER_ROLE:
+        return []
+    return [t for t in deps.custom.listed(caller.tenant) if t.permission is None or caller.can(t.permission)]
+
+
+def customer_id(caller: Caller) -> int | None:
+    """The platform id of a signed-in customer (role "customer", a tenant, a numeric sub); else None."""
+    sub = caller.sub or ""
+    if caller.role != CUSTOMER_ROLE or not caller.tenant or not sub.isdigit() or len(sub) > 10:
+        return None
+    return int(sub)
+
+
 def authorize(tool: Tool[Any, Any], caller: Caller) -> str:
-    """The tenant the tool runs in, or ToolForbidden naming the missing permission."""
+    """The tenant the tool runs in, or ToolForbidden naming the missing permission.
+
+    Customer tools run only for a signed-in customer (CustomerOnly for staff and anonymous callers alike);
+    a customer token never runs a permissioned staff tool, whatever permissions it carries."""
+    if tool.audience == "customer":
+        if customer_id(caller) is None:
+            raise CustomerOnly(tool.name)
+        return str(caller.tenant)
     if tool.permission is None:
         return caller.tenant or PUBLIC_TENANT
+    if caller.role == CUSTOMER_ROLE:
+        raise ToolForbidden(tool.permission, [AGENT_PERMISSION, tool.permission])
     if not caller.can(tool.permission) or not caller.tenant:
         missing = [p for p in (AGENT_PERMISSION, tool.permission) if p not in caller.permissions]
         raise ToolForbidden(tool.permission, missing)
@@ -72,6 +114,8 @@ def authorize(tool: Tool[Any, Any], caller: Caller) -> str:
 
 
 def validate(tool: Tool[Any, Any], raw_args: Any) -> BaseModel:
+    if isinstance(tool, CustomTool):
+        return tool.check_arguments(raw_args)  # its registered JSON schema
     if raw_args is None:
         raw_args = {}
     if not isinstance(raw_args, dict):
@@ -89,12 +133,13 @@ def validate(tool: Tool[Any, Any], raw_args: Any) -> BaseModel:
 
 def execute(name: str, raw_args: dict[str, Any], caller: Caller, deps: ToolDeps) -> ToolResult:
     """Run `name` with `raw_args` as `caller`; raises ToolError subclasses only."""
-    tool = lookup(name)
+    tool = resolve(name, caller, deps)
     tenant = authorize(tool, caller)
     args = validate(tool, raw_args)
     started = time.perf_counter()
     try:
-        result: BaseModel = tool.run(args, RunContext(tenant=tenant, actor=caller.sub, deps=deps))
+        customer = customer_id(caller) if tool.audience == "customer" else None
+        result: BaseModel = tool.run(args, RunContext(tenant=tenant, actor=caller.sub, deps=deps, customer_id=customer))
     except ToolError:
         raise
     except PlatformError as exc:

@@ -13,8 +13,15 @@ if TYPE_CHECKING:
     from bank_router.events.bus import EventBus
     from bank_router.knowledge.catalog import Catalog
     from bank_router.tools.adapter import PlatformAdapter
+    from bank_router.tools.banking_records import BankingStore
+    from bank_router.tools.custom import CustomTools
+    from bank_router.tools.otp import CodeSender
 
-Category = Literal["customer", "transaction", "loan", "staff", "insights", "onboarding", "workflow"]
+Category = Literal[
+    "customer", "transaction", "loan", "staff", "insights", "onboarding", "workflow", "account", "card", "payment"
+]
+# Who may run a tool: staff (by permission) or the signed-in customer the rows belong to.
+Audience = Literal["staff", "customer"]
 VERSION = "1.0.0"
 MAX_ID = 2_147_483_647
 
@@ -70,6 +77,70 @@ class RecordNotFound(ToolError):
         self.kind = kind
 
 
+class CustomerOnly(ToolForbidden):
+    """A customer tool asked for without a signed-in customer's token (staff and anonymous callers alike)."""
+
+    code = "customer_token_required"
+
+    def __init__(self, name: str) -> None:
+        ToolError.__init__(self, f"The tool {name} runs only for a signed-in customer, on their own accounts")
+        self.missing: list[str] = []
+        self.permission = "role:customer"
+
+
+class ActionRefused(ToolError):
+    """The customer's request is understood but cannot be done as asked; `details` say why (no secrets)."""
+
+    code = "action_refused"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class CodeRejected(ActionRefused):
+    code = "invalid_code"
+
+    def __init__(self, tries_left: int) -> None:
+        tail = f"{tries_left} tries left" if tries_left else "no tries left: ask for a new code"
+        super().__init__(f"The code is not correct; {tail}", tries_left=tries_left)
+
+
+class CodeExpired(ActionRefused):
+    code = "code_expired"
+
+    def __init__(self) -> None:
+        super().__init__("The code has expired; nothing was moved. Ask for a new code")
+
+
+class CodeLocked(ActionRefused):
+    code = "code_locked"
+
+    def __init__(self) -> None:
+        super().__init__("Too many wrong codes; nothing was moved. Ask for a new code", tries_left=0)
+
+
+class CodeUsed(ActionRefused):
+    code = "code_used"
+
+    def __init__(self) -> None:
+        super().__init__("This code has already been used; it never works twice")
+
+
+class InsufficientFunds(ActionRefused):
+    code = "insufficient_funds"
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"Not enough available balance in {account_id}; nothing was moved", account_id=account_id)
+
+
+class TransferRefused(ActionRefused):
+    code = "transfer_refused"
+
+    def __init__(self, message: str, reason: str, **details: Any) -> None:
+        super().__init__(message, reason=reason, **details)
+
+
 class ToolExecutionError(ToolError):
     code = "tool_failed"
 
@@ -101,6 +172,13 @@ class ToolDeps:
     clock: Callable[[], datetime] = field(default=_now)
     # Where `tool.executed` is published (webhooks, WebSocket subscribers); None in bare tool tests.
     events: EventBus | None = None
+    # Customers' own banking (the SQL demo platform); None: the customer tools are unavailable.
+    banking: BankingStore | None = None
+    # Where one-time codes go, and the key their HMACs are made with; without both, no transfer is offered.
+    codes: CodeSender | None = None
+    code_secret: bytes = b""
+    # The tenants' registered HTTP tools (seed 002's register); None: only the built-in tools exist.
+    custom: CustomTools | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +188,8 @@ class RunContext:
     tenant: str
     actor: str | None
     deps: ToolDeps
+    # The signed-in customer a customer tool runs for (their id in the platform); None for staff tools.
+    customer_id: int | None = None
 
 
 class Args(BaseModel):
@@ -162,6 +242,14 @@ class Tool(Generic[A, R]):
     run: Callable[[A, RunContext], R]
     version: str = VERSION
     cache_ttl: int = 0
+    audience: Audience = "staff"
+    # Seed 002: the action needs a one-time code before it takes effect.
+    requires_2fa: bool = False
+    # "<count>/<second|minute|hour|day>" per caller and tool (seed 002), enforced by the REST and MCP routes.
+    rate_limit: str | None = None
+    examples: tuple[dict[str, Any], ...] = ()
+    # Other names the tool answers to (seed 002's CheckBalanceTool, TransferFundsTool...).
+    aliases: tuple[str, ...] = ()
 
     def json_schema(self) -> dict[str, Any]:
         """JSON schema of the arguments."""
@@ -180,10 +268,15 @@ class Tool(Generic[A, R]):
             "description": self.description,
             "version": self.version,
             "parameters": {n: _parameter(p, n in required) for n, p in schema["properties"].items()},
-            "requires_auth": self.permission is not None,
+            "requires_auth": self.permission is not None or self.audience == "customer",
             "permission": self.permission,
             "cache_ttl": self.cache_ttl,
             "response_schema": _strip_titles(self.result.model_json_schema()),
+            "audience": self.audience,
+            "requires_2fa": self.requires_2fa,
+            "rate_limit": self.rate_limit,
+            "examples": list(self.examples),
+            "aliases": list(self.aliases),
         }
 
     def openai_tool(self) -> dict[str, Any]:

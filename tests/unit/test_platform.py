@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from bank_router.events.handovers import HandoverBase
 from bank_router.events.registry import WebhookBase
 from bank_router.platform.db import make_engine, normalize_url, platform_url
 from bank_router.platform.models import (
@@ -46,8 +47,9 @@ from bank_router.platform.seed import (
 )
 from bank_router.settings import Settings
 from bank_router.store.models import StoreBase
+from bank_router.tools.custom import CustomToolBase
 
-MIGRATED = [Base.metadata, StoreBase.metadata, WebhookBase.metadata]
+MIGRATED = [Base.metadata, StoreBase.metadata, WebhookBase.metadata, HandoverBase.metadata, CustomToolBase.metadata]
 
 
 def check_schema(engine: Engine) -> None:

@@ -70,6 +70,7 @@ def test_default_limits_are_seed_002s_table() -> None:
         "tools": Limit(100, 3600.0),
         "conversations": Limit(120, 60.0),
         "requests": Limit(600, 60.0),
+        "tool_registration": Limit(10, 3600.0),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bank_router.platform.models import Base
+from bank_router.platform.seed.banking import banking
 from bank_router.platform.seed.context import Context, Row
 from bank_router.platform.seed.credit import blacklist
 from bank_router.platform.seed.customers import customers
@@ -18,4 +19,6 @@ def generate(tenant: str, scale: Scale) -> dict[type[Base], list[Row]]:
     # Every step draws from the one rng, so reordering them would change every row after.
     for step in (stores_and_staff, products, customers, loans, blacklist, transactions, reconciliation):
         step(ctx)
+    # Customers' own banking last, on an rng of its own: every row above stays as it was before it existed.
+    banking(ctx)
     return ctx.tables

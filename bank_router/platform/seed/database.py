@@ -8,16 +8,20 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bank_router.platform.models import (
     Agent,
     Base,
+    Beneficiary,
     Blacklist,
+    Card,
+    CodeChallenge,
     CollectionAction,
     CollectionCase,
     Customer,
+    DepositAccount,
     Installment,
     Loan,
     LoanApplication,
@@ -28,6 +32,7 @@ from bank_router.platform.models import (
     Repayment,
     Store,
     Transaction,
+    Transfer,
 )
 from bank_router.platform.seed.build import generate
 from bank_router.platform.seed.scale import TENANTS, Scale
@@ -40,6 +45,9 @@ INSERT_ORDER: tuple[type[Base], ...] = (
     Operator,
     LoanProduct,
     Customer,
+    DepositAccount,
+    Card,
+    Beneficiary,
     LoanApplication,
     Loan,
     Installment,
@@ -51,6 +59,10 @@ INSERT_ORDER: tuple[type[Base], ...] = (
     Transaction,
     ReconciliationReport,
 )
+# Written at run time only (transfers, one-time codes): no seeded rows, but their sequences are kept in step too.
+RUNTIME_TABLES: tuple[type[Base], ...] = (Transfer, CodeChallenge)
+# What migration 0006 added: a database seeded before it gets these on its next start.
+BANKING_TABLES: tuple[type[Base], ...] = (DepositAccount, Card, Beneficiary)
 
 
 def seed(session: Session, tenant: str, scale: Scale | None = None) -> dict[str, int]:
@@ -95,19 +107,52 @@ def upgrade(engine: Engine) -> None:
 
 def _sync_sequences(session: Session) -> None:
     # Explicit ids bypass PostgreSQL's serial sequences; move them past the seeded rows so later inserts work.
-    for model in INSERT_ORDER:
+    for model in (*INSERT_ORDER, *RUNTIME_TABLES):
         table = model.__tablename__
         session.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))")  # noqa: S608 - table names are ours
         )
 
 
+def backfill_banking(session: Session, tenant: str, scale: Scale | None = None) -> dict[str, int]:
+    """Give a tenant seeded before migration 0006 its banking rows, and its transactions their account and
+    statement text: regenerated in memory, so the result equals a fresh seed's (the caller commits)."""
+    tables = generate(tenant, scale or TENANTS[tenant])
+    counts: dict[str, int] = {}
+    for model in BANKING_TABLES:
+        rows = tables.get(model, [])
+        if rows:
+            session.execute(insert(model), rows)
+        counts[model.__tablename__] = len(rows)
+    changes = [
+        {"id": r["id"], "account_id": r["account_id"], "description": r["description"]} for r in tables[Transaction]
+    ]
+    if changes:
+        session.execute(update(Transaction), changes)
+    counts["transactions"] = len(changes)
+    return counts
+
+
+def _needs_banking(session: Session, tenant: str) -> bool:
+    has_customers = session.scalar(select(func.count()).select_from(Customer).where(Customer.tenant == tenant))
+    has_accounts = session.scalar(
+        select(func.count()).select_from(DepositAccount).where(DepositAccount.tenant == tenant)
+    )
+    return bool(has_customers) and not has_accounts
+
+
 def ensure_seeded(engine: Engine, tenants: Iterable[str] = ("demo", "other")) -> bool:
-    """Migrate to head, then seed every tenant if there are no customers yet; True when it seeded."""
+    """Migrate to head, then seed every tenant if there are no customers yet (True), or give tenants seeded
+    before migration 0006 their banking rows (False: the data existed)."""
     upgrade(engine)
     with Session(engine) as session, session.begin():
         _one_at_a_time(session.connection())
         if session.scalar(select(func.count()).select_from(Customer)):
+            behind = [t for t in tenants if t in TENANTS and _needs_banking(session, t)]
+            for tenant in behind:
+                backfill_banking(session, tenant)
+            if behind and engine.dialect.name == "postgresql":
+                _sync_sequences(session)
             return False
         for tenant in tenants:
             seed(session, tenant)
