@@ -24,6 +24,13 @@ def mint_token(secret: str, sub: str, tenant: str, permissions: list[str], ttl_s
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+def mint_customer_token(secret: str, customer_id: str, tenant: str, ttl_seconds: int = 3600) -> str:
+    """A signed-in customer's token (CONTRACT.md, "Customer tokens"): role "customer", sub = the customer id."""
+    now = int(time.time())
+    claims = {"sub": customer_id, "tenant": tenant, "role": "customer", "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
 def caller_from_token(token: str, secret: str, max_lifetime: float = DEFAULT_MAX_LIFETIME) -> Caller:
     """The caller a token names, once its signature and claims hold (api/tokens.py); else a 401."""
     try:

@@ -1,4 +1,5 @@
-"""What the app runs beside its routes for its lifetime: the rate limiter and the webhook dispatcher."""
+"""What the app runs beside its routes for its lifetime: the rate limiter, the webhook dispatcher and
+the hand-over desk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 
 from api.deps import runtime_of
 from bank_router.events import RetryPolicy, WebhookDispatcher, WebhookRegistry
+from bank_router.events.handovers import HandoverDesk
 from bank_router.events.targets import TargetGuard
 from bank_router.platform.db import make_engine, platform_url
 from bank_router.ratelimit import make_limiter
@@ -39,6 +41,12 @@ async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     else:
         # An unmigrated database: the rest of the API works; the webhook routes answer 503.
         log.warning("webhooks_disabled", reason="table missing: run the migrations")
+    desk = HandoverDesk(engine)
+    unsubscribe = None
+    if await asyncio.to_thread(desk.ready):
+        # Every hand-over request is kept until staff take it, whoever was listening when it was raised.
+        unsubscribe = runtime_of(app).services.events.subscribe(desk.on_event)
+    app.state.handovers = desk if unsubscribe else None
     app.state.limiter = limiter
     app.state.webhooks = registry if dispatcher else None
     app.state.webhook_dispatcher = dispatcher
@@ -46,6 +54,8 @@ async def realtime(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if unsubscribe is not None:
+            unsubscribe()
         if dispatcher is not None:
             await dispatcher.stop()
         await limiter.close()

@@ -125,6 +125,12 @@ class ChatResponse(BaseModel):
         None, description="While a multi-step workflow (loan scoring) waits for input: what it needs next"
     )
     decision: dict[str, Any] | None = Field(None, description="A workflow's outcome: score, band, decision, score_id")
+    context: dict[str, Any] | None = Field(
+        None, description="A signed-in customer's answer from their records (seed 002): account_number, last_updated"
+    )
+    handover: dict[str, Any] | None = Field(
+        None, description="The turn handed the customer to a person (human.intervention.requested): the reason"
+    )
     conversation_id: str | None = Field(None, description="The stored conversation (GET /api/conversations/{id})")
     message_id: str | None = Field(None, description="The stored answer; rate it with POST /api/feedback")
 

@@ -40,9 +40,10 @@ def token(
     tenant: str = typer.Option("demo"),
     sub: str = typer.Option("dev-staff"),
     ttl: int = typer.Option(3600, help="seconds until it expires"),
+    customer: str | None = typer.Option(None, help="a customer token for this platform customer id, e.g. 123"),
 ) -> None:
-    """Mint a development staff token signed with AUTH_JWT_SECRET."""
-    from api.deps import mint_token
+    """Mint a development token signed with AUTH_JWT_SECRET: staff, or with --customer a signed-in customer's."""
+    from api.deps import mint_customer_token, mint_token
     from bank_router.settings import get_settings
 
     settings = get_settings()
@@ -51,6 +52,11 @@ def token(
         raise typer.BadParameter(f"must be 1 to {settings.auth_max_token_lifetime} seconds", param_hint="--ttl")
     if not sub.strip() or not tenant.strip():
         raise typer.BadParameter("--sub and --tenant must not be empty")
+    if customer is not None:
+        if not customer.strip().isdigit():
+            raise typer.BadParameter("a platform customer id, digits only", param_hint="--customer")
+        print(mint_customer_token(settings.auth_jwt_secret, customer.strip(), tenant, ttl))
+        return
     perms = [p.strip() for p in permissions.split(",") if p.strip()]
     print(mint_token(settings.auth_jwt_secret, sub, tenant, perms, ttl))
 

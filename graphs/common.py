@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc
 from bank_router.knowledge.schema import Product
@@ -113,3 +115,11 @@ def steps(name: str, state: type[Any], *nodes: tuple[str, Any]) -> Any:
         previous = step
     builder.add_edge(previous, END)
     return builder.compile(name=name)
+
+
+def publish(runtime: Runtime[Context], kind: str, data: dict[str, Any]) -> None:
+    """Publish a domain event (webhooks, WebSocket) for this turn's caller and session."""
+    caller = runtime.context.caller
+    configurable = get_config().get("configurable") or {}
+    session = configurable.get("session_id") or configurable.get("thread_id")
+    runtime.context.services.events.publish(kind, data, tenant=caller.tenant, sub=caller.sub, session_id=session)

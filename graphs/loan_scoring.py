@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from langchain_core.messages import HumanMessage
-from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
@@ -27,7 +26,7 @@ from bank_router.tools.records import CustomerSummary, LoanProductRecord
 from bank_router.tools.scoring import FactorResult, ScoringWorkflowResult
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState, Workflow
-from graphs.common import answer, steps
+from graphs.common import answer, publish, steps
 from nodes.entities import last_user_text
 from nodes.workflow import cancels
 
@@ -113,13 +112,6 @@ def _factor_table(factors: list[FactorResult], tpl: Templates, lang: str) -> str
         points = f"{tpl.num(f.points, lang)}/{tpl.num(f.max_points, lang)}"
         rows.append(f"| {name} | {points} | {_reason(f, tpl, lang)} |")
     return "\n".join([f"| {cols} |\n|---|---|---|", *rows])
-
-
-def _publish(runtime: Runtime[Context], kind: str, data: dict[str, Any]) -> None:
-    caller = runtime.context.caller
-    configurable = get_config().get("configurable") or {}
-    session = configurable.get("session_id") or configurable.get("thread_id")
-    runtime.context.services.events.publish(kind, data, tenant=caller.tenant, sub=caller.sub, session_id=session)
 
 
 def _reply(
@@ -258,10 +250,10 @@ def _compose(r: ScoringWorkflowResult, wf: Workflow, runtime: Runtime[Context], 
         "decision": r.decision,
         "score_id": r.score_id,
     }
-    _publish(runtime, DECISION_MADE, decision)
+    publish(runtime, DECISION_MADE, decision)
     if r.decision == "refer":
         parts.append(tpl.t("score_review", lang))
-        _publish(runtime, HUMAN_INTERVENTION, {**decision, "reason": "borderline score: refer for human review"})
+        publish(runtime, HUMAN_INTERVENTION, {**decision, "reason": "borderline score: refer for human review"})
     parts.append(tpl.t("score_saved", lang))
     out = _reply("\n\n".join(parts), tpl, lang, None)
     out["answer"]["decision"] = {k: decision[k] for k in ("score", "band", "decision", "score_id")}
@@ -307,7 +299,8 @@ loan_scoring_graph = steps(AGENT, ScoringState, ("read_turn", read_turn), ("adva
 def await_reply(state: RouterState) -> dict[str, Any]:
     """Pause the thread until the user answers the workflow's question; the answer is the next turn."""
     wf = state.get("workflow") or {}
-    reply = interrupt({"workflow": "loan_scoring", "needs": wf.get("needs"), "question": state["answer"]["message"]})
+    name = "loan_scoring" if wf.get("agent", AGENT) == AGENT else str((wf.get("action") or {}).get("tool", ""))
+    reply = interrupt({"workflow": name, "needs": wf.get("needs"), "question": state["answer"]["message"]})
     if isinstance(reply, dict):
         text, lang = str(reply.get("text", "")), reply.get("language") or state["language"]
     else:

@@ -1,4 +1,5 @@
-"""servicing_graph: staff look-ups through the platform tools, chosen by rules and run as the caller.
+"""servicing_graph: staff look-ups through the platform tools, chosen by rules and run as the caller;
+a signed-in customer's own records and actions (graphs/servicing_customer.py).
 
 The tools are picked by `nodes.servicing_rules.plan` (no model), each runs through the tool executor
 under the caller's permissions and tenant, and the answer is composed from the records: key fields, or
@@ -7,17 +8,29 @@ a short table for lists. The tool results' JSON is the evidence the output guard
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import Any
 
+from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from bank_router.language.templates import Templates
-from bank_router.tools import TOOLS, RecordNotFound, ToolArgumentError, ToolError, ToolForbidden, execute
+from bank_router.tools import (
+    TOOLS,
+    RecordNotFound,
+    ToolArgumentError,
+    ToolError,
+    ToolForbidden,
+    ToolNotFound,
+    execute,
+)
+from bank_router.tools.executor import AGENT_PERMISSION, resolve
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
-from graphs.common import answer, steps
+from graphs.common import answer
+from graphs.servicing_customer import serve_customer
 from graphs.servicing_llm import model_calls
 from nodes.entities import last_user_text
 from nodes.servicing_rules import Call, plan
@@ -200,11 +213,18 @@ def plan_calls(state: ServicingState, runtime: Runtime[Context]) -> dict[str, An
 
 def check_permission(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
     # No tool runs unless every one the turn needs is allowed: a partial answer would hide the refusal.
-    caller = runtime.context.caller
+    caller, options = runtime.context.caller, runtime.context.options
     for call in state["calls"]:
-        permission = TOOLS[call["tool"]].permission
+        try:
+            # A registered tool (the model may pick one) is the caller's tenant's; unknown ones go nowhere.
+            permission = resolve(call["tool"], caller, runtime.context.services.tools).permission
+        except ToolNotFound:
+            return {"missing": AGENT_PERMISSION}
         if permission and not caller.can(permission):
             return {"missing": permission}
+        if not options.allows(call["tool"]):
+            # Outside the role's tool set (seed 001): refused like a permission the caller lacks.
+            return {"missing": permission or AGENT_PERMISSION}
     return {"missing": None}
 
 
@@ -247,7 +267,7 @@ def compose(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
     sections, evidence = state["sections"], state["evidence"]
     tools = [c["tool"] for c in state["calls"]]
     message = "\n\n".join([tpl.t("servicing_lead", lang), *sections]) if evidence else "\n\n".join(sections)
-    vertical = "loan" if all(TOOLS[t].category == "loan" for t in tools) else None
+    vertical = "loan" if all(t in TOOLS and TOOLS[t].category == "loan" for t in tools) else None
     out = answer(
         AGENT,
         message,
@@ -264,11 +284,28 @@ def compose(state: ServicingState, runtime: Runtime[Context]) -> dict[str, Any]:
     return out
 
 
-servicing_graph = steps(
-    AGENT,
-    ServicingState,
-    ("plan", plan_calls),
-    ("check_permission", check_permission),
-    ("run_tools", run_tools),
-    ("compose", compose),
-)
+def _who(state: ServicingState, runtime: Runtime[Context]) -> str:
+    return "serve_customer" if runtime.context.caller.is_customer else "plan"
+
+
+def _build() -> Any:
+    """Staff: plan -> check_permission -> run_tools -> compose. A signed-in customer: serve_customer."""
+    builder = StateGraph(ServicingState, context_schema=Context)
+    staff = (
+        ("plan", plan_calls),
+        ("check_permission", check_permission),
+        ("run_tools", run_tools),
+        ("compose", compose),
+    )
+    for name, node in staff:
+        builder.add_node(name, node)
+    builder.add_node("serve_customer", serve_customer)
+    builder.add_conditional_edges(START, _who, ["plan", "serve_customer"])
+    for (a, _), (b, _) in itertools.pairwise(staff):
+        builder.add_edge(a, b)
+    builder.add_edge("compose", END)
+    builder.add_edge("serve_customer", END)
+    return builder.compile(name=AGENT)
+
+
+servicing_graph = _build()

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from bank_router.knowledge.loader import Doc, pick
-from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
+from bank_router.knowledge.schema import SHARED_FACTS, SupportTopic
 from bank_router.language.classifier import classifier_views
 from bank_router.language.parsing import fold
 from bank_router.services import Services
@@ -22,10 +22,11 @@ from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import RouterState
 from graphs.clarification import topics_question
 from graphs.common import answer
+from graphs.handover import hand_over, support_reason
+from graphs.support_facts import CONTACT, fact_values
 from nodes.entities import last_user_text
 
 AGENT = "support_graph"
-CONTACT = "contact_us"  # the topic that holds the bank-wide facts (hotline, hours, email)
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
 FOLLOW_UP_BOOST = 0.3  # a follow-up's pick leans to the topic under discussion
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
@@ -83,13 +84,6 @@ def pick_topic(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]
     return {"pick": rank_topics(last_user_text(state), runtime.context.services, memory, follow_up, elliptical)}
 
 
-def fact_values(doc: Doc[SupportTopic], contact: Doc[SupportTopic] | None, svc: Services, lang: str) -> dict[str, str]:
-    facts: list[Fact] = [*(contact.meta.facts if contact else []), *doc.meta.facts]
-    return {
-        f.key: svc.templates.amount(f.value_bn if lang == "bn" and f.value_bn else f.value, f.unit, lang) for f in facts
-    }
-
-
 def uses_shared(doc: Doc[SupportTopic]) -> bool:
     m = doc.meta
     texts = [m.answer, m.answer_bn, m.handover or "", *(s.en for s in m.steps)]
@@ -138,12 +132,19 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     doc = catalog.support[chosen["topic"]]
     urgent = bool(svc.catalog.urgent_matcher.find(fold(last_user_text(state))))
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
+    reason = support_reason(doc, last_user_text(state)) if runtime.context.caller.is_customer else None
+    handed: list[str] = []
+    if reason is not None:
+        note, handed = hand_over(runtime, lang, reason, {"topic": doc.meta.id})
+        text = f"{text}\n\n{note}"
     products = [catalog.products[p] for p in state["entities"].get("products", []) if p in catalog.products]
     domain = products[0].meta.domain if products else None
     routed = float(state["route"].get("confidence", 0.7))
     confidence = max(0.55, min(0.97, 0.5 * routed + 0.5 * (0.5 + chosen["confidence"])))
-    out = answer(AGENT, text, docs, confidence, vertical=doc.meta.vertical)
+    out = answer(AGENT, text, docs, confidence, vertical=doc.meta.vertical, extra_sources=handed)
     out["answer"]["domain"] = domain
+    if reason is not None:
+        out["answer"]["handover"] = {"reason": reason}
     return out
 
 

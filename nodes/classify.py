@@ -14,6 +14,7 @@ from bank_router.tools import TOOLS
 from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
 from bank_router.turn.context import Caller, Context
 from bank_router.turn.state import Entities, Route, RouterState
+from nodes.customer_rules import one_time_code, read_request
 from nodes.entities import last_user_text
 from nodes.llm_intent import could_help, model_route, needs_model
 from nodes.servicing_rules import asks_records, plan
@@ -206,7 +207,7 @@ def _gate_staff(route: Route, caller: Caller, text: str, ents: Entities, runtime
 
 def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Route:
     """A staff member's record look-up that the classifier missed, as the servicing rules read it."""
-    if not caller.is_staff or route["agent"] == "servicing_graph":
+    if not caller.is_staff or caller.is_customer or route["agent"] == "servicing_graph":
         return route
     calls = plan(text, ents)
     if not calls:
@@ -224,11 +225,28 @@ def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Ro
     return route
 
 
-def _workflow_reply(pred: Prediction, text: str, ents: Entities) -> bool:
+def _workflow_reply(pred: Prediction, text: str, ents: Entities, agent: str) -> bool:
     """Whether a turn answers the waiting workflow, rather than asking something else in between."""
-    if pred.label == "loan_scoring_graph" or cancels(text) or len(text.split()) <= WORKFLOW_REPLY_WORDS:
+    if agent != "loan_scoring_graph":
+        # A customer's action waits for a choice, a yes or a code; a new request of theirs is not a reply.
+        if cancels(text) or one_time_code(text) is not None:
+            return True
+        return len(text.split()) <= WORKFLOW_REPLY_WORDS and read_request(text, ents) is None
+    if pred.label == agent or cancels(text) or len(text.split()) <= WORKFLOW_REPLY_WORDS:
         return True
     return pred.confidence < 0.6 or (pred.label not in STAFF_AGENTS and bool(ents.get("amount") or ents.get("ids")))
+
+
+def _customer_request(route: Route, text: str, ents: Entities, caller: Caller) -> Route:
+    """A signed-in customer asking about their own accounts, cards or transfers: their records answer."""
+    if not caller.is_customer or (route["agent"] == "policy_guard" and route.get("reason") != "out_of_scope"):
+        return route
+    if read_request(text, ents) is not None:
+        return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.7), "reason": "own records"}
+    if plan(text, ents):
+        # Staff records (another customer's profile, a customer list): a customer token reaches only its own.
+        return {"agent": "policy_guard", "confidence": 0.9, "reason": "other_person_data"}
+    return route
 
 
 def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
@@ -237,11 +255,13 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     lexical, semantic = classifier_views(text, svc.catalog)
     vector = svc.embedder.encode([semantic])[0]
     pred = svc.classifier.predict(lexical, vector)
-    if waiting(state) and _workflow_reply(pred, text, state["entities"]):
-        route: Route = {"agent": "loan_scoring_graph", "confidence": 0.9, "reason": "workflow reply"}
+    waiting_for = str((state.get("workflow") or {}).get("agent") or "loan_scoring_graph")
+    if waiting(state) and _workflow_reply(pred, text, state["entities"], waiting_for):
+        route: Route = {"agent": waiting_for, "confidence": 0.9, "reason": "workflow reply"}
     else:
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
+        route = _customer_request(route, text, state["entities"], runtime.context.caller)
     rescued = route.get("reason") == "banking words, served"
     if route["agent"] == SUPPORT and (rescued or _vague(text, state["entities"])):
         top = svc.topics.predict(lexical, vector)
@@ -253,7 +273,8 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
             # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
             options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
             route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
-    if route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
+    searching = runtime.context.options.include_rag
+    if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
         found = svc.retriever.route(text, vector)
         if found:
@@ -269,7 +290,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         # A signed-out customer asking about their own money is told how to see it, never refused.
         route = {"agent": SUPPORT, "confidence": max(route["confidence"], 0.6), "reason": "own records, signed out"}
         intent = SUPPORT
-    if intent in STAFF_AGENTS:
+    if intent in STAFF_AGENTS and not (caller.is_customer and intent == "servicing_graph"):
         gated = _gate_staff(route, runtime.context.caller, text, ents, runtime)
         if route.get("reason") == "model" and gated["agent"] == "policy_guard":
             intent = "clarification_agent"

@@ -7,9 +7,9 @@ could not read through the tools:
 | event | needs |
 |---|---|
 | `conversation.started` | nothing more (a conversation id and a channel) |
-| `tool.executed` | the tool's own permission (none for a tool that needs none) |
+| `tool.executed` | the tool's own permission (none for a tool that needs none); a customer tool: `customer:read` |
 | `decision.made` | `loan:read` or `loan:score`, and `customer:read` (a score of a named customer) |
-| `human.intervention.requested` | `loan:score` and `customer:read`: the referred score goes to those who may score |
+| `human.intervention.requested` | `loan:score` and `customer:read`; a customer's hand-over: `customer:read` |
 
 An event type not in the table, or a tool the catalogue does not know, goes to nobody.
 """
@@ -29,11 +29,16 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
 REVIEWER_PERMISSIONS = ("loan:score", "customer:read")  # what a socket needs for human_intervention
 
 
+CUSTOMER_EVENTS = frozenset({"customer:read"})  # a customer's own activity is read like their records
+
+
 def _tool_permission(name: object) -> tuple[bool, str | None]:
     """(known, permission) of a catalogue tool; imported late: the catalogue publishes on this bus."""
-    from bank_router.tools.catalog import TOOLS
+    from bank_router.tools.catalog import find
 
-    tool = TOOLS.get(name) if isinstance(name, str) else None
+    tool = find(name) if isinstance(name, str) else None
+    if tool is not None and tool.audience == "customer":
+        return True, "customer:read"
     return (tool is not None, tool.permission if tool is not None else None)
 
 
@@ -44,6 +49,8 @@ def needs(event: Event) -> tuple[frozenset[str], ...] | None:
         if not known:
             return None
         return (frozenset({permission}),) if permission else ()
+    if event.type == HUMAN_INTERVENTION and event.data.get("source") == "customer":
+        return (CUSTOMER_EVENTS,)  # a signed-in customer's hand-over (a transfer, a dispute): no score in it
     return _NEEDS.get(event.type)
 
 

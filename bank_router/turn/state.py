@@ -66,12 +66,19 @@ class Answer(TypedDict, total=False):
     mode: str  # "llm" when a model output shaped the answer, else "deterministic"
     awaiting: dict[str, Any]  # what a waiting workflow needs next (returned to the client)
     decision: dict[str, Any]  # a workflow's outcome: score, band, decision, score_id
+    context: dict[str, Any]  # a customer's records answer (seed 002): masked account_number, last_updated
+    handover: dict[str, Any]  # the turn handed the customer to a person: why
 
 
 class Workflow(TypedDict, total=False):
-    """A multi-step workflow waiting for input (loan scoring): what it knows and what it needs next."""
+    """A multi-step workflow waiting for input: what it knows and what it needs next.
 
-    needs: str | None  # customer | product | amount; None when nothing is waiting
+    Loan scoring (staff) waits for a customer, product or amount; a signed-in customer's action
+    (`agent` servicing_graph) waits for a card or payee choice, a yes, or a one-time code."""
+
+    needs: str | None  # customer | product | amount | card | payee | confirm | code; None when nothing waits
+    agent: str  # the agent the reply goes back to (absent: loan_scoring_graph)
+    action: dict[str, Any]  # a customer action's draft: the tool, its arguments, the choices offered
     customer_id: int
     product_id: int
     amount: float

@@ -64,3 +64,15 @@ def test_token_command_refuses_a_lifetime_the_server_would_refuse(tmp_path: Path
     assert run(["token", "--ttl", "3600"], env).returncode == 0
     refused = run(["token", "--ttl", "3601"], env)
     assert refused.returncode != 0 and "--ttl" in refused.stderr and not refused.stdout.strip()
+
+
+def test_token_command_mints_a_customer_token(tmp_path: Path) -> None:
+    env = server_env(tmp_path)
+    out = run(["token", "--customer", "123", "--tenant", "demo"], env)
+    assert out.returncode == 0, out.stderr
+    claims = jwt.decode(out.stdout.strip(), env["AUTH_JWT_SECRET"], algorithms=["HS256"])
+    assert (claims["role"], claims["sub"], claims["tenant"]) == ("customer", "123", "demo")
+    assert "permissions" not in claims  # a customer reaches only the customer tools, on their own records
+    caller = caller_from_token(out.stdout.strip(), env["AUTH_JWT_SECRET"])
+    assert caller.is_customer and caller.sub == "123"
+    assert run(["token", "--customer", "12x"], env).returncode != 0
