@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.methods import allowed_methods, options_response
+from api.seed_errors import is_seed_path, seed_body
 from bank_router.store.outage import StoreUnavailable
 
 log = structlog.get_logger(__name__)
@@ -79,34 +80,49 @@ def error_body(code: str, message: str, trace_id: str, details: Any = None) -> d
 
 
 def error_response(
-    status: int, code: str, message: str, trace_id: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    trace_id: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    path: str | None = None,
 ) -> JSONResponse:
-    """An HTTP error: `error_body` with its status, the trace id echoed as `X-Trace-Id`."""
-    body = error_body(code, message, trace_id, details)
+    """An HTTP error: `error_body` with its status, the trace id echoed as `X-Trace-Id`. On seed 002's
+    paths (`path` under /api/ai/) the body is seed 002's instead (api/seed_errors.py)."""
+    if is_seed_path(path):
+        body = seed_body(status, code, message, trace_id, details)
+    else:
+        body = error_body(code, message, trace_id, details)
     return JSONResponse(body, status_code=status, headers={**(headers or {}), "X-Trace-Id": trace_id})
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, trace_id_of(request), exc.details, exc.headers)
+        return error_response(
+            exc.status, exc.code, exc.message, trace_id_of(request), exc.details, exc.headers, request.url.path
+        )
 
     @app.exception_handler(StoreUnavailable)
     async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
         # Handled here, not by the catch-all: that one re-raises, and uvicorn then drops the connection.
         log.warning("store_unavailable", path=request.url.path, trace_id=trace_id_of(request))
         err = unavailable(exc)
-        return error_response(err.status, err.code, err.message, trace_id_of(request), err.details, err.headers)
+        trace_id = trace_id_of(request)
+        return error_response(err.status, err.code, err.message, trace_id, err.details, err.headers, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "MALFORMED_JSON", "The request body is not valid JSON.", trace_id_of(request))
+            message = "The request body is not valid JSON."
+            return error_response(400, "MALFORMED_JSON", message, trace_id_of(request), path=request.url.path)
         fields = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in errors]
         first = fields[0]
         message = f"Invalid field '{first['field']}': {first['message']}" if first["field"] else first["message"]
-        return error_response(422, "VALIDATION_ERROR", message, trace_id_of(request), {"fields": fields})
+        trace_id = trace_id_of(request)
+        return error_response(422, "VALIDATION_ERROR", message, trace_id, {"fields": fields}, path=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -116,9 +132,11 @@ def install(app: FastAPI) -> None:
                 return options_response(methods)
             headers["Allow"] = ", ".join(methods)
         code = _CODES.get(exc.status_code, "HTTP_ERROR")
-        return error_response(exc.status_code, code, str(exc.detail), trace_id_of(request), headers=headers)
+        trace_id = trace_id_of(request)
+        return error_response(exc.status_code, code, str(exc.detail), trace_id, headers=headers, path=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", error_type=type(exc).__name__, trace_id=trace_id_of(request))
-        return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", trace_id_of(request))
+        message = "An unexpected error occurred."
+        return error_response(500, "INTERNAL_ERROR", message, trace_id_of(request), path=request.url.path)

@@ -21,7 +21,7 @@ from api.middleware import TraceAndLimit
 from api.openapi import document_errors
 from api.ratelimit import EXEMPT_PATHS, RequestLimit
 from api.realtime import realtime
-from api.routes import chat, conversations, pages, stream, tools, webhooks, ws
+from api.routes import chat, conversations, handovers, pages, seed_ai, seed_v1, seed_ws, stream, tools, webhooks, ws
 from api.runtime import open_runtime
 from bank_router.logging import configure_logging
 from bank_router.settings import Settings, get_settings
@@ -63,6 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(ws.router)
     app.include_router(webhooks.router)
+    app.include_router(handovers.router)
+    # The seeds' own paths (CONTRACT.md, "The seeds' own endpoints"): adapters over the routes above. Their
+    # bodies are the seed documents' (tests/integration/test_seed_apis.py), not part of /openapi.json.
+    app.include_router(seed_v1.router, include_in_schema=False)
+    app.include_router(seed_ai.router, include_in_schema=False)
+    app.include_router(seed_ws.router)
     pages.install(app)  # the web page's assets, knowledge pages and labels
     # The same tools over MCP (streamable HTTP), for MCP clients such as IDEs and agent frameworks.
     app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False))

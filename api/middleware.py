@@ -47,7 +47,8 @@ class TraceAndLimit:
         if problems := request_problems(scope, body):
             first = problems[0]
             message_text = f"Invalid field '{first['field']}': {first['message']}"
-            response = error_response(422, "VALIDATION_ERROR", message_text, trace_id, {"fields": problems})
+            details = {"fields": problems}
+            response = error_response(422, "VALIDATION_ERROR", message_text, trace_id, details, path=scope["path"])
             await response(scope, receive, send)
             return
         replayed = False
@@ -71,5 +72,6 @@ class TraceAndLimit:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, trace_id: str, limit: int) -> None:
-    response = error_response(413, "PAYLOAD_TOO_LARGE", f"The request body exceeds {limit} bytes.", trace_id)
+    message = f"The request body exceeds {limit} bytes."
+    response = error_response(413, "PAYLOAD_TOO_LARGE", message, trace_id, path=scope["path"])
     await response(scope, receive, send)

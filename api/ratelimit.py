@@ -135,7 +135,9 @@ class RequestLimit:
             await enforce(limiter, "requests", caller_key(caller, None, client_ip(conn, self.settings.trusted_proxies)))
         except AppError as exc:
             trace_id = str(scope.get("state", {}).get("trace_id") or uuid.uuid4().hex)
-            response = error_response(exc.status, exc.code, exc.message, trace_id, exc.details, exc.headers)
+            response = error_response(
+                exc.status, exc.code, exc.message, trace_id, exc.details, exc.headers, scope["path"]
+            )
             if scope["type"] == "http" or "websocket.http.response" in scope.get("extensions", {}):
                 await response(scope, receive, send)  # a WebSocket handshake refused with the same 429
             else:

@@ -8,13 +8,14 @@ import functools
 import os
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from langchain_core.messages import BaseMessage
 from prometheus_client import Counter
 
 from api.answers import response_body
@@ -29,7 +30,7 @@ from bank_router.store.idempotency import IdempotencyConflict, IdempotencyKey, I
 from bank_router.store.locks import SessionBusy, SessionLocks
 from bank_router.store.outage import StoreUnavailable, is_outage, retry_outage
 from bank_router.store.owner import thread_of
-from bank_router.turn.context import Caller, Context
+from bank_router.turn.context import Caller, Context, TurnOptions
 from graphs.router import build_graph, turn_input
 
 log = structlog.get_logger(__name__)
@@ -67,14 +68,19 @@ class Runtime:
         caller: Caller,
         channel: str = "web",
         idempotency: IdempotencyKey | None = None,
+        history: Sequence[BaseMessage] = (),
+        options: TurnOptions | None = None,
     ) -> dict[str, Any]:
         """The turn's answer dict, plus `conversation_id` and `message_id` (None if the store failed).
 
         With an idempotency key, a retry gets the stored answer (REPLAYED set) and runs and stores nothing;
-        the key is stored with the turn, in its transaction. A store outage is AppError 503."""
+        the key is stored with the turn, in its transaction. A store outage is AppError 503. `history`: earlier
+        messages a client sent along (seed 000), put before the question in the graph's messages for this
+        turn only; the store records the question and answer alone. `options`: how the client asked the turn
+        to run (seed 001's role: knowledge search, instructions, tools)."""
         # Its own task, shielded: a caller that goes away (client disconnect) neither cancels the turn
         # nor frees the session before the turn is stored.
-        turn = self._locked_turn(session_id, text, language, caller, channel, idempotency)
+        turn = self._locked_turn(session_id, text, language, caller, channel, idempotency, tuple(history), options)
         task = asyncio.get_running_loop().create_task(turn)
         self._running.add(task)
         task.add_done_callback(self._settled)
@@ -91,7 +97,15 @@ class Runtime:
             await asyncio.wait(set(self._running), timeout=timeout)
 
     async def _locked_turn(
-        self, session_id: str, text: str, language: str, caller: Caller, channel: str, key: IdempotencyKey | None
+        self,
+        session_id: str,
+        text: str,
+        language: str,
+        caller: Caller,
+        channel: str,
+        key: IdempotencyKey | None,
+        history: tuple[BaseMessage, ...] = (),
+        options: TurnOptions | None = None,
     ) -> dict[str, Any]:
         # Locked by the owner's thread, not the client's session string: another caller who sends the same
         # session id neither waits on nor delays this owner's turns.
@@ -105,7 +119,7 @@ class Runtime:
             # A turn is CPU work plus local SQL: it runs whole in a worker thread (the model
             # releases the GIL), which costs less than hopping between the loop and threads per node.
             # The caller's context goes along (as asyncio.to_thread does): events published in the turn name it.
-            run = functools.partial(self._run, session_id, text, language, caller, channel, key)
+            run = functools.partial(self._run, session_id, text, language, caller, channel, key, history, options)
             context = contextvars.copy_context()
             return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, run)
         finally:
@@ -117,7 +131,15 @@ class Runtime:
         return self.session_locks.hold(session_id, self.settings.session_lock_timeout)
 
     def _run(
-        self, session_id: str, text: str, language: str, caller: Caller, channel: str, key: IdempotencyKey | None
+        self,
+        session_id: str,
+        text: str,
+        language: str,
+        caller: Caller,
+        channel: str,
+        key: IdempotencyKey | None,
+        history: tuple[BaseMessage, ...] = (),
+        options: TurnOptions | None = None,
     ) -> dict[str, Any]:
         # The owner's own thread of the session; the plain session id rides along for events.
         thread = thread_of(owner_of(caller, session_id).key, session_id)
@@ -131,9 +153,9 @@ class Runtime:
                 try:
                     # A waiting workflow (interrupt) is resumed by the turn; otherwise a new turn starts.
                     state = self.graph.invoke(
-                        turn_input(self.graph, config, text, language),
+                        _with_history(turn_input(self.graph, config, text, language), history),
                         config=config,
-                        context=Context(caller=caller, services=self.services),
+                        context=Context(caller=caller, services=self.services, options=options or TurnOptions()),
                         # One checkpoint per turn, written when it ends; on an error LangGraph still
                         # saves the turn's input, so the session remembers the question.
                         durability="exit",
@@ -217,6 +239,13 @@ class Runtime:
             self.services.events.publish(
                 CONVERSATION_STARTED, data, tenant=caller.tenant, sub=caller.sub, session_id=session
             )
+
+
+def _with_history(started: Any, history: tuple[BaseMessage, ...]) -> Any:
+    """A new turn's input with the client's earlier messages first; a resumed workflow takes its answer alone."""
+    if not history or not isinstance(started, dict):
+        return started
+    return {**started, "messages": [*history, *started["messages"]]}
 
 
 def turn_threads(settings: Settings) -> int:

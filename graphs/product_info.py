@@ -120,7 +120,8 @@ def retrieve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     if state["kind"] != "retrieval":
         return {}
     svc = runtime.context.services
-    hits = svc.retriever.search(last_user_text(state), "describe")
+    # Seed 001's include_rag: false answers from the catalogue's facts alone, without the knowledge search.
+    hits = svc.retriever.search(last_user_text(state), "describe") if runtime.context.options.include_rag else []
     if not hits or svc.catalog.doc(hits[0].path) is None:
         return {"docs": [], "score": 0.0, "excerpt": ""}
     return {"docs": [hits[0].path], "score": hits[0].score, "excerpt": hits[0].text.split("\n", 1)[-1].strip()}

@@ -31,14 +31,14 @@ _CITE = re.compile(r"\[(\d{1,2})\]")
 def from_chunks(state: RouterState, runtime: Runtime[Context], fallback: dict[str, Any]) -> dict[str, Any] | None:
     """The model's cited answer over the top chunks, carrying `fallback`; None when there is none to give."""
     svc, lang = runtime.context.services, state["language"]
-    if svc.llm is None:
+    if svc.llm is None or not runtime.context.options.include_rag:
         return None
     text = last_user_text(state)
     hits = svc.retriever.search(text, "model_excerpts", k=CHUNKS)
     if not hits:
         return None
     excerpts = "\n\n".join(delimit(f"[{i}] {h.path}", h.text) for i, h in enumerate(hits, 1))
-    system = RETRIEVAL_SYSTEM.format(language=language_name(lang))
+    system = runtime.context.options.system(RETRIEVAL_SYSTEM.format(language=language_name(lang)))
     question = delimit("customer_question", text)
     messages = [SystemMessage(system), HumanMessage(f"{question}\n\n{excerpts}")]
     reply = svc.llm.text(turn_key(state), "retrieval", messages)

@@ -1,6 +1,7 @@
 """servicing_graph's model path: when the rules find no tool, the model may choose among this subgraph's tools.
 
-Only the servicing tools the caller may use are offered. A call to any other tool, or with an id the
+Only the servicing tools the caller may use are offered, and the caller's tenant's registered tools
+(bank_router/tools/custom.py) the caller may run. A call to any other tool, or with an id the
 request does not contain, is refused (never run) and logged; the rest run through the executor as usual.
 """
 
@@ -15,7 +16,8 @@ from prometheus_client import Counter
 
 from bank_router.language.grounding import ungrounded
 from bank_router.llm.prompts import TOOLS_SYSTEM, delimit
-from bank_router.tools import TOOLS
+from bank_router.tools import TOOLS, Tool
+from bank_router.tools.executor import custom_tools_for
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from nodes.entities import last_user_text
@@ -49,11 +51,21 @@ def model_calls(state: RouterState, runtime: Runtime[Context]) -> list[Call]:
     svc, caller = runtime.context.services, runtime.context.caller
     if svc.llm is None:
         return []
-    offered = [t for n in SERVICING_TOOLS if (t := TOOLS[n]).permission is None or caller.can(t.permission)]
+    options = runtime.context.options
+    offered: list[Tool[Any, Any]] = [
+        t
+        for n in SERVICING_TOOLS
+        if ((t := TOOLS[n]).permission is None or caller.can(t.permission)) and options.allows(n)
+    ]
+    # The tenant's registered tools the caller may run; their answers reach the model only as delimited data.
+    registered = [t for t in custom_tools_for(caller, svc.tools) if options.allows(t.name)]
+    custom = {t.name for t in registered}
+    offered += registered
     if not offered:
         return []
     text, turn = last_user_text(state), turn_key(state)
-    messages = [SystemMessage(TOOLS_SYSTEM.format(max_calls=MAX_CALLS)), HumanMessage(delimit("staff_request", text))]
+    system = options.system(TOOLS_SYSTEM.format(max_calls=MAX_CALLS))
+    messages = [SystemMessage(system), HumanMessage(delimit("staff_request", text))]
     reply = svc.llm.invoke(turn, "tools", messages, tools=[t.openai_tool() for t in offered], tool_choice="auto")
     if reply is None:
         return []
@@ -61,7 +73,7 @@ def model_calls(state: RouterState, runtime: Runtime[Context]) -> list[Call]:
     calls: list[Call] = []
     for tc in reply.tool_calls[:MAX_CALLS]:
         name, args = str(tc.get("name", "")), tc.get("args") or {}
-        if name not in TOOLS or name not in SERVICING_TOOLS:
+        if name not in custom and (name not in TOOLS or name not in SERVICING_TOOLS):
             _refuse(name, "unknown")
         elif name not in names:
             _refuse(name, "forbidden")

@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 
 REPLACED = Counter("bank_router_output_guard_replaced_total", "Answers replaced for ungrounded numbers")
 REFUSED = Counter("bank_router_output_guard_refused_total", "Answers refused for the figures they quote", ["rule"])
-HISTORY_WINDOW = 6  # messages kept in the checkpoint (three turns)
+HISTORY_WINDOW = 10  # messages kept in the checkpoint: the context of a turn (seed 001: the last 10)
 RECENT_PRODUCTS = 6  # products of the recent answers kept for the cross-domain rule (newest first)
 
 

@@ -83,6 +83,7 @@ def phrase(ans: Answer, state: RouterState, runtime: Runtime[Context]) -> Answer
     evidence = "\n".join(ans.get("evidence", []))[:MAX_EVIDENCE_CHARS]
     if evidence:
         blocks.append(delimit("platform_records", evidence))
+    system = runtime.context.options.system(system)
     text = svc.llm.text(turn, "phrase", [SystemMessage(system), HumanMessage("\n\n".join(blocks))])
     if text is None:
         return ans

@@ -39,7 +39,7 @@ MAX_USAGE_DAYS = 366
 MAX_OFFSET = 1_000_000_000
 
 
-async def _call(runtime: Runtime, fn: Callable[[ConversationStore], T]) -> T:
+async def call_store(runtime: Runtime, fn: Callable[[ConversationStore], T]) -> T:
     """Run blocking store work off the event loop; a store that is down is a 503, not a 500."""
     store: ConversationStore | None = getattr(runtime, "store", None)
     if store is None:
@@ -62,7 +62,7 @@ async def list_conversations(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
 ) -> dict[str, Any]:
     """The caller's conversations, most recently active first."""
-    total, items = await _call(runtime, lambda s: s.list(owner, limit, offset))
+    total, items = await call_store(runtime, lambda s: s.list(owner, limit, offset))
     return {"data": items, "meta": {"total": total, "limit": limit, "offset": offset}}
 
 
@@ -71,7 +71,7 @@ async def list_conversations(
 )
 async def get_conversation(owner: OwnerDep, runtime: RuntimeDep, conversation_id: str) -> dict[str, Any]:
     """One of the caller's conversations with its messages in order."""
-    found = await _call(runtime, lambda s: s.get(owner, conversation_id))
+    found = await call_store(runtime, lambda s: s.get(owner, conversation_id))
     if found is None:
         raise _not_found()
     return found
@@ -80,7 +80,7 @@ async def get_conversation(owner: OwnerDep, runtime: RuntimeDep, conversation_id
 @router.delete("/conversations/{conversation_id}", status_code=204, responses=_ERRORS)
 async def delete_conversation(owner: OwnerDep, runtime: RuntimeDep, conversation_id: str) -> Response:
     """Delete one of the caller's conversations: messages, feedback and the session's graph memory."""
-    if not await _call(runtime, lambda s: s.delete(owner, conversation_id)):
+    if not await call_store(runtime, lambda s: s.delete(owner, conversation_id)):
         raise _not_found()
     return Response(status_code=204)
 
@@ -95,7 +95,7 @@ async def submit_feedback(
 ) -> dict[str, Any]:
     """Rate one of the caller's answers (1–5, optional comment); rating it again replaces the rating."""
     owner = owner_for(caller, x_session_id or body.session_id or request.query_params.get("session_id"))
-    saved = await _call(runtime, lambda s: s.feedback(owner, body.message_id, body.rating, body.feedback))
+    saved = await call_store(runtime, lambda s: s.feedback(owner, body.message_id, body.rating, body.feedback))
     if saved is None:
         raise AppError(404, "NOT_FOUND", "Message not found.")
     return {"success": True, "message": "Feedback recorded successfully", **saved}
@@ -147,7 +147,7 @@ async def usage(
             },
         )
     if scope == "tenant":
-        report = await _call(runtime, lambda s: s.usage(None, caller.tenant, first, last))
+        report = await call_store(runtime, lambda s: s.usage(None, caller.tenant, first, last))
     else:
-        report = await _call(runtime, lambda s: s.usage(owner, None, first, last))
+        report = await call_store(runtime, lambda s: s.usage(owner, None, first, last))
     return {"scope": scope, **report}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bank_router.services import Services
+from nodes.output_guard import HISTORY_WINDOW
 from tests.helpers import Chat, ask
 
 PRIME_FIRST = "knowledge/products/conventional/save/deposit_accounts/prime_first_account.md"
@@ -111,9 +112,10 @@ def test_staff_request_without_token_is_refused_naming_permission(services: Serv
 def test_checkpoint_keeps_a_short_window_but_remembers_the_product(services: Services) -> None:
     chat = Chat(services)
     chat.say("Can a 16-year-old open Prime First Account?")
-    for _ in range(8):
+    for _ in range(HISTORY_WINDOW):
         chat.say("What is the weather like today?")
-    assert len(chat.graph.get_state(chat.config).values["messages"]) <= 6
+    # The checkpoint keeps the last HISTORY_WINDOW messages (seed 001: 10), not the whole conversation.
+    assert len(chat.graph.get_state(chat.config).values["messages"]) <= HISTORY_WINDOW
     a = chat.say("and the Youth account?")
     assert a["agent"] == "eligibility_graph" and PRIME_YOUTH in a["sources"]
 
