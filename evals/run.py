@@ -35,6 +35,9 @@ REPORTS = Path(__file__).resolve().parent / "reports"
 GATED_EVERYDAY = ("support", "everyday_holdout", "everyday_holdout_full")
 REFUSED_ANON = ("policy_guard", *STAFF_AGENTS)
 
+# Signed-in customers' own records and actions (customers_holdout: written apart, failures never printed).
+CUSTOMER_GATES = {"agent_accuracy": 0.85, "all_checks_pass": 0.85, "refusal_recall": 1.0, "grounding_rate": 1.0}
+
 GATES = {
     "agent_accuracy": 0.95,
     "refusal_recall": 1.0,
@@ -60,7 +63,7 @@ EVERYDAY = {
     ),
 }
 # Splits whose failing turns are never printed: only their figures are read.
-HOLDOUT = ("everyday_holdout", "everyday_holdout_full")
+HOLDOUT = ("everyday_holdout", "everyday_holdout_full", "customers_holdout")
 
 
 def load_cases(split: str, services: Services | None = None) -> list[dict[str, Any]]:
@@ -101,6 +104,7 @@ def _caller(spec: dict[str, Any] | None) -> Caller:
         sub=spec.get("sub", "eval-staff"),
         tenant=spec.get("tenant", "demo"),
         permissions=frozenset(spec.get("permissions", [])),
+        role=spec.get("role"),  # "customer": a signed-in customer (CONTRACT.md, "Customer tokens")
     )
 
 
@@ -209,6 +213,8 @@ def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
         print(f"confusion matrix image: {png}\n")
         if split == "test":
             failed_gates += [k for k, v in GATES.items() if report.metrics()[k] < v]
+        if split == "customers_holdout":
+            failed_gates += [f"{split}:{k}" for k, v in CUSTOMER_GATES.items() if report.metrics()[k] < v]
         if split in GATED_EVERYDAY:
             failed_gates += [f"{split}:{k}" for k in failed_gates_everyday(everyday, split)]
     if args.gate and failed_gates:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +25,7 @@ from markdown_it import MarkdownIt
 
 from api.deps import RuntimeDep
 from api.errors import AppError
+from bank_router.knowledge.catalog import Catalog
 from bank_router.knowledge.loader import split_front_matter
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -79,18 +79,14 @@ def _title(meta: dict[str, object], lang: str, fallback: str) -> str:
     return _text(meta, ("name", "title", "term"), lang) or fallback
 
 
-@lru_cache(maxsize=4)
-def _documents(root: Path) -> dict[str, dict[str, Any]]:
-    """Every knowledge file by its source path (`knowledge/...md`): titles in both languages, urgency."""
+def _documents(catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Every loaded knowledge file by its source path (`knowledge/...md`): titles in both languages, urgency."""
     found: dict[str, dict[str, Any]] = {}
-    for path in sorted(root.rglob("*.md")):
-        rel = "knowledge/" + path.relative_to(root).as_posix()
-        try:
-            meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            meta = {}
-        found[rel] = {
-            "title": {lang: _title(meta, lang, path.stem.replace("_", " ")) for lang in ("en", "bn")},
+    for doc in sorted(catalog.all_docs(), key=lambda d: d.path):
+        meta = doc.meta.model_dump()
+        fallback = doc.path.rsplit("/", 1)[-1].removesuffix(".md").replace("_", " ")
+        found[doc.path] = {
+            "title": {lang: _title(meta, lang, fallback) for lang in ("en", "bn")},
             "urgent": meta.get("urgent") is True,
         }
     return found
@@ -104,8 +100,7 @@ async def favicon() -> FileResponse:
 @router.get("/api/page/labels", tags=["page"])
 async def page_labels(rt: RuntimeDep) -> dict[str, Any]:
     """Titles of the knowledge files and the refusal messages by rule, for the web page."""
-    root = rt.settings.knowledge_dir
-    documents = _documents(root)
+    documents = _documents(rt.services.catalog)
     refusals = []
     for rule, texts in rt.services.policy.messages.items():
         doc = f"knowledge/policies/{rule}.md"
