@@ -4,7 +4,9 @@
 
 Every tool runs with seed 000's ids (and a first page for listings) on the demo platform, as a staff
 caller with every permission. The scoring workflow runs only up to the amount step, so the benchmark
-writes nothing to the score history.
+writes nothing to the score history. Then every customer tool runs as customer 123 (a signed-in
+customer): reads, a card action without its confirmation and a transfer up to its one-time-code
+challenge, so no card changes and no money moves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from bank_router.services import build_services
 from bank_router.settings import Settings, get_settings
-from bank_router.tools import TOOLS, execute
+from bank_router.tools import BANKING_TOOLS, TOOLS, execute
 from bank_router.turn.context import Caller
 
 STAFF = Caller(
@@ -61,6 +63,42 @@ ARGS: dict[str, dict[str, Any]] = {
 }
 
 
+CUSTOMER = Caller(sub="123", tenant="demo", role="customer")
+
+
+def _customer_args(services: Any) -> dict[str, dict[str, Any]]:
+    """Arguments of every customer tool for customer 123, from the customer's own records."""
+
+    def items(tool: str) -> list[dict[str, Any]]:
+        return list(execute(tool, {}, CUSTOMER, services.tools).result.model_dump()["items"])
+
+    accounts, cards, payees = items("account_lookup"), items("list_my_cards"), items("list_beneficiaries")
+    source = next(a for a in accounts if a["is_primary"])
+    return {
+        "check_balance": {},
+        "account_lookup": {},
+        "list_my_transactions": {"page_size": 10},
+        "list_my_cards": {},
+        "list_beneficiaries": {},
+        "block_card": {"card_id": cards[0]["card_id"], "reason": "lost", "confirm": False},
+        "unblock_card": {"card_id": cards[0]["card_id"], "confirm": False},
+        "transfer_funds": {
+            "from_account": source["account_id"],
+            "to_account": payees[0]["beneficiary_id"],
+            "amount": 100,
+        },
+    }
+
+
+def _report(title: str, per_tool: dict[str, list[float]]) -> None:
+    every = [ms for times in per_tool.values() for ms in times]
+    print(f"{title} ({len(every)} calls):")
+    print(f"  all tools: p50 {np.percentile(every, 50):.2f} ms, p95 {np.percentile(every, 95):.2f} ms")
+    slowest = sorted(per_tool.items(), key=lambda kv: -float(np.percentile(kv[1], 95)))[:5]
+    for name, times in slowest:
+        print(f"  {name:<30} p50 {np.percentile(times, 50):6.2f} ms   p95 {np.percentile(times, 95):6.2f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=30)
@@ -76,12 +114,16 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 execute(name, tool_args, STAFF, services.tools)
                 per_tool[name].append((time.perf_counter() - t) * 1000)
-    every = [ms for times in per_tool.values() for ms in times]
-    print(f"platform tools on SQLite, {len(ARGS)} tools x {args.rounds} rounds ({len(every)} calls):")
-    print(f"  all tools: p50 {np.percentile(every, 50):.2f} ms, p95 {np.percentile(every, 95):.2f} ms")
-    slowest = sorted(per_tool.items(), key=lambda kv: -float(np.percentile(kv[1], 95)))[:5]
-    for name, times in slowest:
-        print(f"  {name:<30} p50 {np.percentile(times, 50):6.2f} ms   p95 {np.percentile(times, 95):6.2f} ms")
+        customer_args = _customer_args(services)
+        assert set(customer_args) == set(BANKING_TOOLS), "every customer tool is measured"
+        per_customer_tool: dict[str, list[float]] = {name: [] for name in customer_args}
+        for _ in range(args.rounds):
+            for name, tool_args in customer_args.items():
+                t = time.perf_counter()
+                execute(name, tool_args, CUSTOMER, services.tools)
+                per_customer_tool[name].append((time.perf_counter() - t) * 1000)
+    _report(f"platform tools on SQLite, {len(ARGS)} tools x {args.rounds} rounds", per_tool)
+    _report(f"customer tools on SQLite, {len(per_customer_tool)} tools x {args.rounds} rounds", per_customer_tool)
     return 0
 
 
