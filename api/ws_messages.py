@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from api.errors import error_body
+from api.input_check import json_problems
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,6 +24,8 @@ class ChatMessage(BaseModel):
     conversation_id: str | None = Field(None, max_length=128)
     session_id: str | None = Field(None, min_length=1, max_length=128)
     language: Literal["en", "bn"] = "en"
+    # As the REST Idempotency-Key header: a frame resent after a dropped socket is answered, not asked again.
+    idempotency_key: str | None = Field(None, pattern=r"^[\x21-\x7e]{1,255}$")
 
     @field_validator("message")
     @classmethod
@@ -91,6 +94,10 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def validate(model: type[M], data: dict[str, Any]) -> M:
+    # NUL and lone surrogates are refused in frames as in request bodies (api/input_check.py).
+    problems = json_problems(data)
+    if problems:
+        raise BadMessage("VALIDATION_ERROR", f"Invalid field '{problems[0]['field']}': {problems[0]['message']}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

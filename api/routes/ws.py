@@ -24,8 +24,10 @@ from api.answers import chunks, in_background, response_body
 from api.client_ip import client_ip
 from api.deps import caller_from_token, runtime_of
 from api.errors import AppError
+from api.idempotency import chat_key
 from api.ratelimit import caller_key, enforce
 from api.runtime import Runtime
+from api.schemas import ChatRequest
 from api.ws_conversations import ConversationQueries
 from api.ws_messages import (
     BadMessage,
@@ -131,8 +133,12 @@ class Connection:
         _TURN.set(tag)
         try:
             # Its own task: a socket that closes mid-turn does not cancel it, so the turn is still stored.
+            turn = ChatRequest(session_id=session_id, user_message=msg.message, channel="web", language=msg.language)
+            key = chat_key(self.caller, turn, msg.idempotency_key)
             ans = await asyncio.shield(
-                in_background(self.runtime.turn(session_id, msg.message, msg.language, self.caller, channel="ws"))
+                in_background(
+                    self.runtime.turn(session_id, msg.message, msg.language, self.caller, channel="ws", idempotency=key)
+                )
             )
         finally:
             self.turns.discard(tag)

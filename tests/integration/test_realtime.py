@@ -164,6 +164,24 @@ def test_ws_chat_streams_chunks_then_the_response(rt_url: str) -> None:
     assert "conversation_id" in final["data"]
 
 
+def test_ws_frames_refuse_nul_and_replay_a_resent_turn(rt_url: str) -> None:
+    sid, key = session(), f"k-{uuid.uuid4().hex}"
+    with connect(ws_url(rt_url)) as ws:
+        send(ws, "chat_message", {"message": "What is\u0000 Mudaraba?", "session_id": sid})
+        bad = until(ws, "chat_response", "chat_error")[-1]
+        assert bad["event_type"] == "chat_error" and bad["data"]["error_code"] == "VALIDATION_ERROR"
+        first = {"message": ELIGIBILITY, "session_id": sid, "idempotency_key": key}
+        send(ws, "chat_message", first)
+        one = until(ws, "chat_response", "chat_error")[-1]
+    with connect(ws_url(rt_url)) as again:  # the socket dropped; the client resends the same frame
+        send(again, "chat_message", first)
+        two = until(again, "chat_response", "chat_error")[-1]
+    assert one["event_type"] == two["event_type"] == "chat_response"
+    assert two["data"]["message_id"] == one["data"]["message_id"]
+    listed = httpx.get(f"{rt_url}/api/conversations", headers={"X-Session-Id": sid}, timeout=30).json()
+    assert listed["meta"]["total"] == 1 and listed["data"][0]["message_count"] == 2  # one turn, stored once
+
+
 def test_ws_staff_turn_reports_its_tool_executions(rt_url: str) -> None:
     with connect(ws_url(rt_url, f"token={staff_token('customer:read')}")) as ws:
         send(ws, "chat_message", {"message": KYC})
