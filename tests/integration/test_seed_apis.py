@@ -24,7 +24,7 @@ from tests.integration.conftest import free_port, serve, server_env
 pytestmark = pytest.mark.integration
 
 SECRET = "integration-secret-0123456789abcdef0123"
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"  # the seed documents, as written
 KYC = "What is the KYC status for customer 123?"
 
 
