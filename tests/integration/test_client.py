@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -24,7 +22,6 @@ from bank_router.client import (
     Unauthorized,
     ValidationFailed,
 )
-from tests.integration.conftest import free_port, serve, server_env
 
 pytestmark = pytest.mark.integration
 
@@ -33,13 +30,9 @@ KYC = "What is the KYC status for customer 123?"
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("client-data")
-    base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with serve(cmd, f"{base}/healthz", server_env(data_dir), data_dir / "server.log"):
-        yield base
+def url(api_url: str) -> str:
+    """The suite's server: the client needs nothing of its own (each test signs in as its own staff member)."""
+    return api_url
 
 
 def token(*permissions: str) -> str:
