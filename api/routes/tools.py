@@ -131,6 +131,7 @@ async def execute_tool(
     ] = None,
 ) -> ToolExecuteResponse:
     """Run one tool as the caller, in the caller's tenant (tools without a permission run anonymously).
+    `parameters` must fit the tool's own parameter schema (GET /api/tools/{name}): otherwise 422 naming the fields.
     With `Idempotency-Key`, the tool runs once: a retry gets the first result back (`Idempotent-Replayed`)."""
     try:
         # A built-in tool (no database read), else one of the caller's tenant's registered tools.

@@ -103,7 +103,13 @@ BUDGET = settings(
 # they refuse is not a drift, so "valid data is accepted" is not asserted there (every other check is).
 # GET /api/usage: `from` on or before `to`, at most 366 days apart (a rule between two parameters).
 # POST /api/webhooks: the target's host must resolve, at registration, to public addresses (DNS, now).
-RULES_BEYOND_SCHEMA = {"GET /api/usage": [positive_data_acceptance], "POST /api/webhooks": [positive_data_acceptance]}
+# POST /api/tools/{name}/execute: `parameters` must fit the named tool's own schema (GET /api/tools/{name}), a
+# rule between the path and the body.
+RULES_BEYOND_SCHEMA = {
+    "GET /api/usage": [positive_data_acceptance],
+    "POST /api/webhooks": [positive_data_acceptance],
+    "POST /api/tools/{name}/execute": [positive_data_acceptance],
+}
 
 
 VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
