@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup ## index the knowledge if needed, then serve the web page and API
 	$(PY) -m bank_router.cli ingest
-	$(VENV)/bin/uvicorn api.main:app --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn api.main:app --host $(HOST) --port $(PORT) --no-proxy-headers  # TRUSTED_PROXIES alone reads X-Forwarded-For
 
 ingest: setup
 	$(PY) -m bank_router.cli ingest

@@ -1,9 +1,9 @@
 """Issue #12, findings 1 and 5, against a real `uvicorn api.main:app` on loopback.
 
 Each test speaks from its own loopback address (127.0.0.x), so each starts with empty per-IP budgets,
-and uvicorn's own X-Forwarded-For handling (it believes only 127.0.0.1) stays out of the way: what is
-tested is the app's TRUSTED_PROXIES rule. Redis is configured but down for the whole module, so every
-limit here is also the local fallback's.
+and uvicorn runs as `make run` starts it, with `--no-proxy-headers`: what is tested is the app's
+TRUSTED_PROXIES rule alone (even 127.0.0.1, which uvicorn would believe by default, is not a proxy).
+Redis is configured but down for the whole module, so every limit here is also the local fallback's.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 SECRET = "integration-secret-0123456789abcdef0123"
 PROXY = "127.0.0.2"  # the one trusted proxy
+RUN_FLAGS = ["--no-proxy-headers"]  # as `make run` starts uvicorn (test_make_run_leaves_forwarded_for_to_the_app)
 # Personal numbers a customer might type: NIDs of 10, 13 and 17 digits, a card, an account.
 NUMBERS = ["2851234567", "1990123456789", "19901234567890123", "4532015112830366", "2050123456789"]
 
@@ -49,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     )
     url = f"http://127.0.0.1:{port}"
     log = data_dir / "server.log"
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port), *RUN_FLAGS]
     with serve(cmd, f"{url}/healthz", env, log):
         yield url, log
 
@@ -141,9 +142,17 @@ def test_forwarded_for_counts_only_from_the_trusted_proxy(server: tuple[str, Pat
 
     with client_from("127.0.0.8") as spoofer:  # not a proxy of ours: its header is ignored
         assert [listing(spoofer, f"198.51.100.{i}") for i in range(8)] == [200] * 6 + [429] * 2
+    with client_from("127.0.0.1") as local:  # uvicorn's default FORWARDED_ALLOW_IPS: not believed either
+        assert [listing(local, f"198.51.101.{i}") for i in range(8)] == [200] * 6 + [429] * 2
     with client_from(PROXY) as proxy:  # each client it names has a budget of its own
         assert [listing(proxy, f"203.0.113.{i}") for i in range(8)] == [200] * 8
         assert [listing(proxy, f"{i}.{i}.{i}.{i}, 192.0.2.1") for i in range(1, 9)] == [200] * 6 + [429] * 2
+
+
+def test_make_run_leaves_forwarded_for_to_the_app() -> None:
+    run = Path(__file__).parents[2].joinpath("Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    uvicorn = next(line for line in run.splitlines() if "uvicorn api.main:app" in line)
+    assert all(flag in uvicorn.split() for flag in RUN_FLAGS)
 
 
 def test_no_token_session_id_or_personal_number_reaches_the_log(server: tuple[str, Path]) -> None:
