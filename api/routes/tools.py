@@ -135,7 +135,8 @@ async def execute_tool(
     With `Idempotency-Key`, the tool runs once: a retry gets the first result back (`Idempotent-Replayed`)."""
     try:
         # A built-in tool (no database read), else one of the caller's tenant's registered tools.
-        tool = find(name) or await asyncio.to_thread(resolve, name, caller, runtime.services.tools)
+        found = find(name)
+        tool = found if found is not None else await asyncio.to_thread(resolve, name, caller, runtime.services.tools)
     except ToolNotFound:
         raise AppError(404, "TOOL_NOT_FOUND", f"Unknown tool: {name[:64]}") from None
     except ToolUnavailable as exc:

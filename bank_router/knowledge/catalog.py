@@ -13,7 +13,7 @@ from typing import Any, cast
 import yaml
 from pydantic import BaseModel
 
-from bank_router.knowledge.loader import Doc, LoadError, load_kind
+from bank_router.knowledge.loader import Doc, LoadError, SafeLoader, load_kind
 from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product, SupportTopic
 from bank_router.language.parsing import fold
 
@@ -143,7 +143,8 @@ class Catalog:
             for d in docs:
                 target[cast(Any, d.meta).id] = d
         lex_file = self.root / "lexicon.yaml"
-        self.lexicon = yaml.safe_load(lex_file.read_text(encoding="utf-8")) if lex_file.exists() else {}
+        lexicon = lex_file.read_text(encoding="utf-8") if lex_file.exists() else "{}"
+        self.lexicon = yaml.load(lexicon, Loader=SafeLoader)  # noqa: S506 - a safe loader
         generic = {fold(w) for words in self.lexicon.get("types", {}).values() for w in words}
         self.product_matcher = Matcher(_product_names(self.products, generic))
         # Words many product names share ("prime", "account"): they do not tell products apart.

@@ -17,6 +17,7 @@ from bank_router.language.embeddings import Embedder
 
 COLLECTION = "knowledge"
 MAX_CHUNK = 700
+SYNC_GROUP = 32  # files per encode and write while indexing
 
 
 @dataclass(frozen=True)
@@ -103,19 +104,22 @@ class KnowledgeIndex:
         fresh = [d for p, d in docs.items() if have.get(p) != d.sha]
         for p in stale:
             self._col.delete(where={"path": p})
-        for i, doc in enumerate(fresh, 1):
-            texts = chunk_body(doc.body, _title(doc))
+        # Files go in groups: one encode call (batched by length on every core) and one write per group.
+        for start in range(0, len(fresh), SYNC_GROUP):
+            group = fresh[start : start + SYNC_GROUP]
+            ids: list[str] = []
+            texts: list[str] = []
+            metas: list[dict[str, Any]] = []
+            for doc in group:
+                chunks = chunk_body(doc.body, _title(doc))
+                ids += [f"{doc.path}#{n}" for n in range(len(chunks))]
+                texts += chunks
+                metas += [_doc_meta(doc)] * len(chunks)
             if texts:
                 vecs = self._embedder.encode(texts)
-                meta = _doc_meta(doc)
-                self._col.add(
-                    ids=[f"{doc.path}#{n}" for n in range(len(texts))],
-                    documents=texts,
-                    embeddings=vecs.tolist(),
-                    metadatas=[meta] * len(texts),
-                )
+                self._col.add(ids=ids, documents=texts, embeddings=vecs.tolist(), metadatas=metas)
             if progress:
-                progress(i, len(fresh))
+                progress(start + len(group), len(fresh))
         return {
             "files": len(docs),
             "reindexed": len(fresh),

@@ -15,6 +15,9 @@ from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDo
 
 log = structlog.get_logger(__name__)
 
+# libyaml's safe loader reads the knowledge's front matter about ten times faster than the pure-Python one.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 M = TypeVar("M", bound=BaseModel)
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -48,7 +51,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
     if not text.startswith("---"):
         raise ValueError("missing front matter")
     _, fm, body = text.split("---", 2)
-    data = yaml.safe_load(fm)
+    data = yaml.load(fm, Loader=SafeLoader)  # noqa: S506 - a safe loader (libyaml's, when built)
     if not isinstance(data, dict):
         raise ValueError("front matter is not a mapping")
     return data, body.strip()

@@ -12,6 +12,7 @@ import hashlib
 import math
 import pickle
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,8 +187,10 @@ class IntentClassifier:
         sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
         x_lex = tfidf.fit_transform(lexical)
         x_sem = self._embedder.encode(semantic) if vectors is None else vectors
-        lex.fit(x_lex, labels)
-        sem.fit(x_sem, labels)
+        # The two heads are independent: fit them side by side (the solvers' numpy work releases the GIL).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(lex.fit, x_lex, labels), pool.submit(sem.fit, x_sem, labels)]:
+                done.result()
         self.labels = [str(c) for c in lex.classes_]
         self._tfidf = CharTfidf.from_sklearn(tfidf)
         self._lex = LinearHead.from_sklearn(lex)
