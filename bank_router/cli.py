@@ -98,6 +98,21 @@ def purge(
     )
 
 
+@app.command("migrate-threads")
+def migrate_threads() -> None:
+    """Once after upgrading: move the graph memory of sessions begun before thread ids were hashed."""
+    from bank_router.settings import get_settings
+    from bank_router.store.backend import open_backend
+    from bank_router.store.thread_migration import migrate_threads as migrate
+
+    with open_backend(get_settings()) as backend:
+        report = migrate(backend.store.sessions(), backend.checkpointer)
+    console.print(
+        f"moved threads={report.moved} checkpoints={report.checkpoints}; "
+        f"left in place={report.refused} (an old thread more than one conversation could claim)"
+    )
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and web page with uvicorn."""

@@ -132,6 +132,12 @@ class ConversationStore:
 
     # -- turns -----------------------------------------------------------------------------------------------
 
+    def sessions(self) -> tuple[tuple[str, str], ...]:
+        """Every stored (owner key, session id): the sessions whose graph memory a thread migration moves."""
+        with self._read() as s:
+            rows = s.execute(select(Conversation.owner_key, Conversation.session_id).distinct())
+            return tuple((str(owner), str(session)) for owner, session in rows)
+
     def record_turn(self, turn: TurnRecord, retried: bool = False) -> StoredTurn:
         """Store the question, its answer (if any) and its idempotency key (if any) in one transaction; the
         first turn creates the conversation. `retried`: a turn an earlier attempt stored is not stored again.
