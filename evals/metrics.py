@@ -49,12 +49,25 @@ class Turn:
         absent = [f for f in e.get("facts", []) if _norm(f) not in _norm(a.get("message", ""))]
         if absent:
             self.problems.append(f"missing facts {absent}")
+        unanswered = [k for k in self.aspects if k not in self.answered_aspects]
+        if unanswered:
+            self.problems.append(f"unanswered aspects {unanswered}")
         if self.ungrounded:
             self.problems.append(f"ungrounded numbers {self.ungrounded}")
         if "area" in e and self.area != e["area"]:
             self.problems.append(f"area {self.area} != {e['area']}")
         if e.get("urgent") and not self.urgent_first:
             self.problems.append("urgent answer does not lead with the action")
+
+    @property
+    def aspects(self) -> dict[str, list[str]]:
+        """What a multi-part question asks: each aspect and the facts its answer must contain."""
+        return dict(self.expect.get("aspects", {}))
+
+    @property
+    def answered_aspects(self) -> list[str]:
+        said = _norm(self.answer.get("message", ""))
+        return [k for k, facts in self.aspects.items() if all(_norm(f) in said for f in facts)]
 
     @property
     def area(self) -> str | None:
@@ -97,6 +110,18 @@ class Report:
         clar = [t for t in ts if t.expect["agent"] == "clarification_agent"]
         bangla = [t for t in ts if t.bangla]
         ms = np.array([t.ms for t in ts]) if ts else np.zeros(1)
+        multi = [t for t in ts if t.aspects]
+        aspects = (
+            {
+                # Of all the aspects multi-part questions ask, the share whose facts the answer gives.
+                "aspects_answered": _ratio(
+                    sum(len(t.answered_aspects) for t in multi), sum(len(t.aspects) for t in multi)
+                ),
+                "all_parts_answered": _ratio(sum(len(t.answered_aspects) == len(t.aspects) for t in multi), len(multi)),
+            }
+            if multi
+            else {}
+        )
         return {
             "turns": len(ts),
             "agent_accuracy": _ratio(sum(t.predicted == t.expect["agent"] for t in ts), len(ts)),
@@ -114,6 +139,7 @@ class Report:
             "latency_p50_ms": float(np.percentile(ms, 50)),
             "latency_p95_ms": float(np.percentile(ms, 95)),
             "latency_p99_ms": float(np.percentile(ms, 99)),
+            **aspects,
         }
 
     def confusion(self) -> tuple[list[str], np.ndarray]:

@@ -38,6 +38,10 @@ REFUSED_ANON = ("policy_guard", *STAFF_AGENTS)
 # Signed-in customers' own records and actions (customers_holdout: written apart, failures never printed).
 CUSTOMER_GATES = {"agent_accuracy": 0.85, "all_checks_pass": 0.85, "refusal_recall": 1.0, "grounding_rate": 1.0}
 
+# Multi-part product questions: every asked aspect (fee, income, rate, payout...) answered from the facts.
+MULTIPART_GATES = {"aspects_answered": 0.95, "agent_accuracy": 0.9, "refusal_recall": 1.0, "grounding_rate": 1.0}
+MULTIPART = ("multipart", "multipart_holdout")
+
 GATES = {
     "agent_accuracy": 0.95,
     "refusal_recall": 1.0,
@@ -63,7 +67,7 @@ EVERYDAY = {
     ),
 }
 # Splits whose failing turns are never printed: only their figures are read.
-HOLDOUT = ("everyday_holdout", "everyday_holdout_full", "customers_holdout")
+HOLDOUT = ("everyday_holdout", "everyday_holdout_full", "customers_holdout", "multipart_holdout")
 
 
 def load_cases(split: str, services: Services | None = None) -> list[dict[str, Any]]:
@@ -215,6 +219,8 @@ def _run(args: argparse.Namespace, services: Services, server: Any) -> int:
             failed_gates += [k for k, v in GATES.items() if report.metrics()[k] < v]
         if split == "customers_holdout":
             failed_gates += [f"{split}:{k}" for k, v in CUSTOMER_GATES.items() if report.metrics()[k] < v]
+        if split in MULTIPART:
+            failed_gates += [f"{split}:{k}" for k, v in MULTIPART_GATES.items() if report.metrics()[k] < v]
         if split in GATED_EVERYDAY:
             failed_gates += [f"{split}:{k}" for k in failed_gates_everyday(everyday, split)]
     if args.gate and failed_gates:

@@ -62,6 +62,9 @@ def candidates(svc: Services, ents: Entities) -> list[Doc[Product]]:
     if "nrb" not in (ents.get("domains") or []) and ents.get("residency") != "non_resident":
         non_nrb = [p for p in out if p.meta.domain != "nrb"]
         out = non_nrb or out
+    if ents.get("gender") == "female":
+        # "...for women": the products made for them, when the kind has some.
+        out = [p for p in out if p.meta.eligibility.gender == "female"] or out
     return out
 
 

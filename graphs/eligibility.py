@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -13,64 +13,8 @@ from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_entities, turn_products
-
-Status = Literal["met", "unmet", "unknown", "condition"]
-
-
-@dataclass(frozen=True)
-class RuleCheck:
-    key: str
-    status: Status
-    text: str
-    asks: str | None = None  # the applicant fact we need when status is unknown
-
-
-def evaluate(p: Product, ents: Entities, svc: Services, lang: str) -> list[RuleCheck]:
-    """One check per rule in the product's front matter; the verdict is code, never a model."""
-    tpl, e = svc.templates, p.eligibility
-    age, amount, income = ents.get("age"), ents.get("amount"), ents.get("income")
-    checks: list[RuleCheck] = []
-
-    def add(key: str, value: str, status: Status, asks: str | None = None) -> None:
-        checks.append(RuleCheck(key, status, tpl.t(f"rule_{key}", lang, value=value), asks))
-
-    if e.min_age is not None:
-        add(
-            "min_age",
-            tpl.num(e.min_age, lang),
-            "unknown" if age is None else "met" if age >= e.min_age else "unmet",
-            "age",
-        )
-    if e.max_age is not None:
-        add(
-            "max_age",
-            tpl.num(e.max_age, lang),
-            "unknown" if age is None else "met" if age <= e.max_age else "unmet",
-            "age",
-        )
-    for key in ("min_balance", "min_opening_deposit"):
-        value = getattr(e, key)
-        if value is not None:
-            # A deposit is something the applicant brings; without a figure it is a condition.
-            status: Status = "condition" if amount is None else "met" if amount >= value else "unmet"
-            add(key, tpl.money(value, lang), status)
-    if e.min_monthly_income is not None:
-        add(
-            "min_monthly_income",
-            tpl.money(e.min_monthly_income, lang),
-            "unknown" if income is None else "met" if income >= e.min_monthly_income else "unmet",
-            "income",
-        )
-    if e.residency != "any":
-        given = ents.get("residency")
-        status = "condition" if given is None else "met" if given == e.residency else "unmet"
-        checks.append(RuleCheck("residency", status, tpl.t(f"rule_residency_{e.residency}", lang)))
-    if e.gender == "female":
-        status = "met" if ents.get("gender") == "female" else "condition"
-        checks.append(RuleCheck("gender", status, tpl.t("rule_gender_female", lang)))
-    for other in e.other_bn if lang == "bn" and e.other_bn else e.other:
-        checks.append(RuleCheck("other", "condition", other.rstrip(".।")))
-    return checks
+from graphs.product_facts import RuleCheck, asked_aspects, evaluate, other_facts
+from nodes.entities import last_user_text
 
 
 def _who(ents: Entities, svc: Services, lang: str) -> str:
@@ -172,6 +116,9 @@ def compose(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any
     doc = svc.catalog.products[state["product"]]
     checks = [RuleCheck(**c) for c in state["checks"]]
     message, asks = verdict_text(doc, checks, ents, svc, lang)
+    # Every part of the question gets its answer: "can I get it, and what is the fee?"
+    if extra := other_facts(doc, asked_aspects(last_user_text(state), svc), svc, lang):
+        message = f"{message} {extra}"
     out = answer("eligibility_graph", message, [doc], answer_confidence(state))
     if asks:
         out["answer"]["confidence"] = min(out["answer"]["confidence"], 0.8)

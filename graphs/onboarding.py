@@ -22,6 +22,7 @@ from bank_router.tools.spec import ToolError
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from graphs.common import answer, answer_confidence, steps, turn_products
+from graphs.product_facts import asked_aspects, other_facts
 from nodes.entities import last_user_text
 
 # "onboard a new customer", "register a customer": the speaker is staff, not the customer.
@@ -122,6 +123,10 @@ def find_guide(state: OnboardingState, runtime: Runtime[Context]) -> dict[str, A
     return {"guide": guide.meta.id if guide else None, "product": product.meta.id if product else None}
 
 
+# What the steps for a product already say; other asked aspects come from the product's facts.
+STEPS_COVER = frozenset({"documents"})
+
+
 def compose_steps(state: OnboardingState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
     product = svc.catalog.products.get(state["product"] or "")
@@ -135,9 +140,12 @@ def compose_steps(state: OnboardingState, runtime: Runtime[Context]) -> dict[str
     vertical = (
         product.meta.vertical if product else (guide.meta.verticals[0] if len(guide.meta.verticals) == 1 else None)
     )
+    text = steps_text(guide, product, svc, lang)
+    if product and (extra := other_facts(product, asked_aspects(last_user_text(state), svc), svc, lang, STEPS_COVER)):
+        text = f"{text}\n{extra}"  # "what documents do I need, and how old must I be?"
     return answer(
         "onboarding_graph",
-        steps_text(guide, product, svc, lang),
+        text,
         docs,
         answer_confidence(state),
         domain=domain,

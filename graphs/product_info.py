@@ -8,71 +8,12 @@ from langgraph.runtime import Runtime
 
 from bank_router.knowledge.loader import Doc, name, pick
 from bank_router.knowledge.schema import Product
-from bank_router.language.parsing import fold, to_bangla_digits
-from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_products
-from graphs.eligibility import evaluate
+from graphs.product_facts import asked_aspects, describe
 from graphs.product_info_llm import from_chunks
 from nodes.entities import last_user_text
-
-
-def _items(values: list[str]) -> str:
-    return "; ".join(v.rstrip(".।") for v in values)
-
-
-def rate_lines(p: Product, svc: Services, lang: str) -> list[str]:
-    tpl, r = svc.templates, p.rates
-    out = []
-    if r.interest_rate is not None:
-        out.append(tpl.t("info_rate_interest", lang, value=tpl.pct(r.interest_rate, lang)))
-    if r.profit_rate is not None:
-        out.append(tpl.t("info_rate_profit", lang, value=tpl.pct(r.profit_rate, lang)))
-    if r.profit_sharing_ratio:
-        out.append(
-            tpl.t(
-                "info_psr",
-                lang,
-                value=to_bangla_digits(r.profit_sharing_ratio) if lang == "bn" else r.profit_sharing_ratio,
-            )
-        )
-    return out
-
-
-def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str) -> str:
-    """The facts a question asks for; a short overview when it asks for nothing specific."""
-    tpl, p = svc.templates, doc.meta
-    nm = name(doc, lang)
-    parts: list[str] = []
-    general = not aspects
-    if general:
-        parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
-    lines = rate_lines(p, svc, lang)
-    parts += lines or ([tpl.t("info_no_rate", lang, name=nm)] if "rates" in aspects else [])
-    if "eligibility" in aspects or general:
-        rules = [c.text for c in evaluate(p, {}, svc, lang) if c.key != "other"]
-        if rules:
-            parts.append(tpl.t("info_eligibility", lang, items=_items(rules)))
-    if "fees" in aspects or (general and p.fees):
-        fees = [f"{(f.label_bn if lang == 'bn' else f.label)} {tpl.amount(f.amount, f.unit, lang)}" for f in p.fees]
-        parts.append(tpl.t("info_fees", lang, items=_items(fees)) if fees else tpl.t("info_no_fees", lang, name=nm))
-    if ("limits" in aspects or general or "rates" in aspects) and p.limits:
-        limits = [
-            f"{(a.label_bn if lang == 'bn' else a.label)} {tpl.amount(a.amount, a.unit, lang)}"
-            + (f" ({a.note})" if a.note and lang == "en" else "")
-            for a in p.limits
-        ]
-        parts.append(tpl.t("info_limits", lang, items=_items(limits)))
-    if "documents" in aspects and p.documents:
-        parts.append(tpl.t("info_documents", lang, items=_items(pick(p, "documents", lang))))
-    if "features" in aspects and p.features:
-        parts.append(tpl.t("info_features", lang, items=_items(pick(p, "features", lang))))
-    if not parts:
-        parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
-    if not general and not parts[0].startswith(nm):
-        parts.insert(0, f"{nm}:")
-    return " ".join(parts)
 
 
 def _definition(doc: Doc[Any], lang: str) -> str:
@@ -91,7 +32,7 @@ class InfoState(RouterState):
 def resolve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """The documents a question names: products, terms or policies, or a kind of product."""
     svc, ents = runtime.context.services, state["entities"]
-    aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
+    aspects = asked_aspects(last_user_text(state), svc)
     named = ents.get("products") or []
     defines = bool(ents.get("terms") or ents.get("policies"))
     # A named product, a follow-up about the last one, or a bare type asked about in detail.
@@ -129,7 +70,7 @@ def retrieve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
-    aspects = svc.catalog.aspect_matcher.values(fold(last_user_text(state)))
+    aspects = asked_aspects(last_user_text(state), svc)
     conf = answer_confidence(state)
     docs: list[Doc[Any]] = [d for p in state["docs"] if (d := svc.catalog.doc(p)) is not None]
     kind = state["kind"]

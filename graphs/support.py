@@ -48,7 +48,7 @@ class SupportState(RouterState):
 
 def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: bool, elliptical: bool = False) -> Pick:
     """The likeliest topic: classifier scores, raised where the message uses a topic's own cue phrases."""
-    cued = svc.catalog.support_matcher.values(fold(text))
+    cued = svc.catalog.support_matcher.values(svc.catalog.read(text))
     last = memory.get("last_topic")
     if elliptical and last in svc.catalog.support and not cued:
         # "and how long will the new one take?" names nothing new: still the topic under discussion.

@@ -164,9 +164,15 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     named_products = ents.get("products") or ents.get("implied")
     alt, q = _best_answering(pred, ents)
     service_cue = ents.get("topics") or ents.get("urgent")
+    if label == SUPPORT and ents.get("products") and ents.get("aspects") and not ents.get("urgent"):
+        # "How much can I withdraw a day with the Youth account?" names the product and asks one of its facts.
+        return {"agent": alt, "confidence": max(q, 0.6), "reason": "product fact asked"}
     if label == SUPPORT and named_products and not service_cue and q >= PRODUCT_OVER_SUPPORT:
         # "How much can I withdraw a day with the Youth account?": the product's own facts answer it.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "named product over service"}
+    if label == SUPPORT and ents.get("types") and ents.get("gender") and not service_cue and q >= PRODUCT_OVER_SUPPORT:
+        # "Which savings accounts are there for women?": a kind of product and who it is for, not a service.
+        return {"agent": alt, "confidence": max(q, 0.6), "reason": "product kind for someone"}
     if label == SUPPORT and ents.get("guides") and not ents.get("urgent"):
         # "How do I get a debit card?" names an onboarding guide: its steps answer it.
         return {"agent": "onboarding_graph", "confidence": max(p, 0.6), "reason": "guide named"}

@@ -30,13 +30,14 @@ def last_user_text(state: RouterState) -> str:
 
 
 def extract(text: str, catalog: Catalog) -> Entities:
-    folded = fold(text)
+    folded = catalog.read(text)
     ents: Entities = {}
     lists: dict[str, Any] = {
         "products": catalog.product_matcher.values(folded),
         "terms": catalog.term_matcher.values(folded),
         "guides": catalog.guide_matcher.values(folded),
         "topics": catalog.support_matcher.values(folded),
+        "aspects": catalog.aspects(folded),
         "policies": catalog.policy_matcher.values(folded),
         "types": catalog.type_matcher.values(folded),
         "domains": catalog.domain_matcher.values(folded),

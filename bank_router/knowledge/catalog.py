@@ -16,8 +16,25 @@ from pydantic import BaseModel
 from bank_router.knowledge.loader import Doc, LoadError, SafeLoader, load_kind
 from bank_router.knowledge.schema import GlossaryTerm, OnboardingGuide, PolicyDoc, Product, SupportTopic
 from bank_router.language.parsing import fold
+from bank_router.language.spelling import Speller, english_words
 
 _BANGLA = "\u0980-\u09ff"
+SHORT_BANGLA = 3  # code points: a cue this short matches as a whole word with its case ending
+_BANGLA_ENDINGS = "|".join(["ের", "এর", "র", "তে", "টি", "টা", "গুলো", "গুলি", "ে", "ও", "ই", "কে"])
+
+
+# How Bangla spellings of one word vary: অ্যাকাউন্ট/একাউন্ট, প্ল্যাটিনাম/প্লাটিনাম, ইয়ুথ/ইউথ.
+_BANGLA_SPELLINGS = (("অ্যা", "এ"), ("\u09cd\u09af\u09be", "\u09be"), ("ইয়ু", "ইউ"))
+
+
+def bangla_variants(phrase: str) -> set[str]:
+    """The other common spellings of a Bangla phrase (each variation applied alone and all together)."""
+    out, every = set(), phrase
+    for written, also in _BANGLA_SPELLINGS:
+        if written in phrase:
+            out.add(phrase.replace(written, also))
+            every = every.replace(written, also)
+    return (out | {every}) - {phrase}
 
 
 def _is_bangla(s: str) -> bool:
@@ -48,15 +65,23 @@ class Matcher:
 
     def __init__(self, phrases: dict[str, str]) -> None:
         self._key = {fold(p): v for p, v in phrases.items() if fold(p)}
+        for p, v in list(self._key.items()):
+            for variant in bangla_variants(p):
+                self._key.setdefault(variant, v)
         self.phrases = frozenset(self._key)  # every phrase it finds, folded
         english = [p for p in self._key if not _is_bangla(p)]
         bangla = [p for p in self._key if _is_bangla(p)]
         parts = []
         if english:
             parts.append(f"(?<![a-z0-9])(?:{trie_pattern(english)})s?(?![a-z0-9])")
+        short = [p for p in bangla if len(p) <= SHORT_BANGLA]
+        bangla = [p for p in bangla if len(p) > SHORT_BANGLA]
         if bangla:
             # Bangla inflects by suffix (কার্ডের), so only its start is anchored.
             parts.append(f"(?<![{_BANGLA}])(?:{trie_pattern(bangla)})")
+        if short:
+            # A short word is also the start of others (ফি in ফিক্সড, হার in হারিয়ে): only a case ending may follow.
+            parts.append(f"(?<![{_BANGLA}])(?:{trie_pattern(short)})(?=(?:{_BANGLA_ENDINGS})?(?![{_BANGLA}]))")
         self._re = re.compile("|".join(parts)) if parts else None
 
     def find(self, folded: str) -> list[tuple[str, int, int]]:
@@ -170,6 +195,23 @@ class Catalog:
         self.support_matcher = Matcher(
             {c: tid for tid, d in self.support.items() for c in (*d.meta.cues, *d.meta.cues_bn, *d.meta.cues_banglish)}
         )
+        # Misspelt catalogue words read as written in the catalogue; English and the knowledge's own words stay.
+        phrases = [p for m in vars(self).values() if isinstance(m, Matcher) for p in m.phrases]
+        self.speller = Speller(
+            targets=(w for p in phrases for w in p.split()),
+            known=english_words() | {w for d in self.all_docs() for w in fold(d.text).split()},
+        )
+
+    def aspects(self, folded: str) -> list[str]:
+        """The aspects a (read) message asks about, product names left out: "Monthly Income Scheme" names a
+        product, it does not ask about income ("interest rate", a glossary term, still asks for the rate)."""
+        for _, a, b in reversed(self.product_matcher.find(folded)):
+            folded = folded[:a] + " " + folded[b:]
+        return self.aspect_matcher.values(folded)
+
+    def read(self, text: str) -> str:
+        """A message as the parsers and classifiers read it: folded, misspelt banking words corrected."""
+        return self.speller.correct(fold(text))
 
     def _cue_matcher(self, section: str) -> Matcher:
         cues: dict[str, list[str]] = self.lexicon.get(section, {})

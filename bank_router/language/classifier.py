@@ -23,12 +23,11 @@ from numpy.typing import NDArray
 
 from bank_router.knowledge.catalog import Catalog
 from bank_router.language.embeddings import Embedder
-from bank_router.language.parsing import fold
 
 log = structlog.get_logger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
-VERSION = "5"  # bump when features or the cached format change, so cached models are retrained
+VERSION = "6"  # bump when features or the cached format change, so cached models are retrained
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NGRAM_RANGE = (2, 5)
 _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
@@ -64,7 +63,7 @@ def _mask(folded: str, catalog: Catalog) -> str:
 
 def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
     """(lexical, semantic) inputs: masked text, and masked text with Bangla glossed to English."""
-    masked = _mask(fold(text), catalog)
+    masked = _mask(catalog.read(text), catalog)
     lexical = _NUMBER.sub("9", masked)
     glosses = [eng for bn, eng in catalog.gloss.items() if bn in masked]
     semantic = f"{masked} {' '.join(glosses)}".strip() if glosses else masked

@@ -19,6 +19,7 @@ class Entities(TypedDict, total=False):
     terms: list[str]
     guides: list[str]
     topics: list[str]  # support topics whose cue phrases the message uses
+    aspects: list[str]  # what it asks about a product (rates, fees, limits...), product names left out
     policies: list[str]
     types: list[str]
     domains: list[str]

@@ -25,7 +25,7 @@ TURNS = [
     ("What is Mudaraba?", "en"),
     ("How do I open a savings account?", "en"),
     ("প্রাইম ফার্স্ট অ্যাকাউন্টের সুদের হার কত?", "bn"),
-    ("is the prme frst acount any good for a teenager", "en"),
+    ("prme frsst acct for a teen, good idea?", "en"),  # unsure: the model is asked to route it
 ]
 
 

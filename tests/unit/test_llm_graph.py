@@ -102,8 +102,9 @@ def test_model_down_falls_back_to_the_deterministic_answer(services: Services, d
     assert ans["usage"]["calls"] == 3  # one try and two retries
 
 
-UNSURE = "is the prme frst acount any good for a teenager"
-MISSED = "can my 16 year old open a prme frst acount with 5000 taka?"
+# Misspelt past what tolerant reading corrects (two edits in a short word): only the model can read them.
+UNSURE = "prme frsst acct for a teen, good idea?"
+MISSED = "can my 16 year old open a prme frsst acct with 5000 taka?"
 
 
 def intent_then_draft(choice: dict[str, Any]) -> Any:
