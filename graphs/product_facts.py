@@ -101,6 +101,8 @@ RULES_OF_ASPECT = {
     "balance": {"min_balance", "min_opening_deposit"},
 }
 # A feature that says how or when the return is paid ("Profit credited half-yearly", "Interest paid at maturity").
+_PAID = re.compile(r"\b(paid|pays|credited|payout|distributed)\b", re.I)
+_EARLY = re.compile(r"\b(early|premature|closing|encash)", re.I)  # what an early exit pays, not the payout
 _PAYOUT = re.compile(r"\b(paid|pays|credited|payout|maturity|monthly|quarterly|half-yearly|yearly|annually)\b", re.I)
 # A limit that is a figure of the return ("Monthly interest per ৳100,000 deposited"): it answers the rate.
 _RETURN = re.compile(r"\b(interest|profit|income|return)\b", re.I)
@@ -136,10 +138,22 @@ def _rules(p: Product, aspects: list[str], general: bool, svc: Services, lang: s
     return [c.text for c in rules if c.key in keys]
 
 
-def _payout(p: Product, lang: str) -> list[str]:
-    shown = pick(p, "features", lang)
-    hits = [i for i, f in enumerate(p.features) if _PAYOUT.search(f)]
-    return [shown[i] for i in hits if i < len(shown)]
+def _payout(doc: Doc[Product], lang: str) -> list[str]:
+    """How the return is paid: a feature that says so ("Profit credited half-yearly"), else (in English) the
+    body's sentence that does ("Interest is paid at maturity after source tax..."), else a feature about
+    maturity or monthly payments."""
+    p, shown = doc.meta, pick(doc.meta, "features", lang)
+
+    def says_how(text: str) -> bool:
+        return bool(_PAID.search(text) and _RETURN.search(text) and not _EARLY.search(text))
+
+    if hits := [shown[i] for i, f in enumerate(p.features) if says_how(f) and i < len(shown)]:
+        return hits
+    if lang == "en":
+        prose = " ".join(line for line in doc.body.splitlines() if line and not line.startswith(("#", "|")))
+        if said := [x for x in re.split(r"(?<=[.!?])\s+", prose) if says_how(x)]:
+            return said[:1]
+    return [shown[i] for i, f in enumerate(p.features) if _PAYOUT.search(f) and i < len(shown)]
 
 
 def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str, named: bool = True) -> str:
@@ -161,7 +175,7 @@ def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str, na
         parts.append(tpl.t("info_tenures", lang, items=_items([tenure_item(a, svc, lang) for a in tenures])))
     if returns and (general or asked & {"rates", "payout", "limits"}):
         parts.append(tpl.t("info_returns", lang, items=_items([_amount_item(a, svc, lang) for a in returns])))
-    if "payout" in asked and (payout := _payout(p, lang)):
+    if "payout" in asked and (payout := _payout(doc, lang)):
         parts.append(tpl.t("info_payout", lang, items=_items(payout)))
     rules = _rules(p, aspects, general, svc, lang)
     if rules:
@@ -172,7 +186,9 @@ def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str, na
     if "fees" in asked or (general and p.fees):
         fees = [_amount_item(f, svc, lang) for f in p.fees]
         parts.append(tpl.t("info_fees", lang, items=_items(fees)) if fees else tpl.t("info_no_fees", lang, name=nm))
-    if limits and ("limits" in asked or general):
+    # "How much must I put in?" of a scheme without a balance rule: its instalment limits say it.
+    no_balance_rule = "balance" in asked and not _rules(p, ["balance"], False, svc, lang)
+    if limits and ("limits" in asked or general or no_balance_rule):
         parts.append(tpl.t("info_limits", lang, items=_items([_amount_item(a, svc, lang) for a in limits])))
     if "documents" in asked and p.documents:
         parts.append(tpl.t("info_documents", lang, items=_items(pick(p, "documents", lang))))
