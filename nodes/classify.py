@@ -105,9 +105,11 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     ):
         return {"agent": "comparison_graph", "confidence": max(p, 0.6), "reason": "two products, compared"}
 
-    if label == "policy_guard" and len(set(ents.get("domains", [])) & {"islami", "conventional"}) == 1:
-        # "Which Islamic deposit has the highest profit rate?" reads like the cross-domain comparisons the
-        # classifier learnt to refuse, but names one domain; the input guard's rule, which passed, decides that.
+    domains = {*ents.get("domains", []), *ents.get("product_domains", [])} & {"islami", "conventional"}
+    if label == "policy_guard" and len(domains) == 1:
+        # "Which Islamic deposit has the highest profit rate?" or "and the Prime Fixed Deposit, which pays more?"
+        # read like the cross-domain comparisons the classifier learnt to refuse, but name one domain; the input
+        # guard's rule (which counts the session's earlier turns too) passed, and decides that.
         alt, q = _best_answering(pred, ents)
         return {"agent": alt, "confidence": max(q, 0.5), "reason": "one domain, comparison rule passed"}
     if label in (OUT_OF_SCOPE, "policy_guard"):

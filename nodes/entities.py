@@ -74,6 +74,9 @@ def extract(text: str, catalog: Catalog) -> Entities:
         ents["compares"] = True
     if implied := _implied(folded, catalog, ents):
         ents["implied"] = implied
+    named = [*ents.get("products", []), *ents.get("implied", [])]
+    if doms := sorted({str(catalog.products[p].meta.domain) for p in named if p in catalog.products}):
+        ents["product_domains"] = doms
     if catalog.banking_matcher.find(folded):
         ents["banking"] = True
     if catalog.service_matcher.find(folded):

@@ -20,6 +20,7 @@ class Entities(TypedDict, total=False):
     guides: list[str]
     topics: list[str]  # support topics whose cue phrases the message uses
     aspects: list[str]  # what it asks about a product (rates, fees, limits...), product names left out
+    product_domains: list[str]  # the domains of the products it names (or implies)
     policies: list[str]
     types: list[str]
     domains: list[str]

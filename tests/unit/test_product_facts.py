@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bank_router.language.classifier import Prediction
 from bank_router.services import Services
+from bank_router.turn.state import Entities
+from nodes.classify import decide
 from tests.helpers import ask
 
 FD = "knowledge/products/conventional/save/term_deposits/prime_fixed_deposit.md"
@@ -40,3 +43,21 @@ def test_a_rule_the_product_does_not_set_gets_the_rules_it_does(services: Servic
     a = ask(services, "What monthly income do I need for the Prime Savings Account, and what is the interest rate?")
     assert "Who can apply: minimum age is 18" in a["message"] and "income" not in a["message"]
     assert "The interest rate is" in a["message"]
+
+
+def test_what_a_scheme_without_a_balance_rule_needs_is_its_instalment(services: Services) -> None:
+    a = ask(services, "How much do I need to put in monthly, at the least, to open a Prime DPS?")
+    assert "minimum monthly instalment ৳500" in a["message"]
+
+
+def test_a_sure_policy_pick_over_one_domains_products_is_answered_not_refused() -> None:
+    # "And the Prime Fixed Deposit, which pays more?" after a Prime DPS question: the classifier is sure it is a
+    # refused comparison, but the products are conventional only and the input guard's rule (which reads the
+    # session's earlier turns too) passed; a named second domain keeps the refusal.
+    scores = {"policy_guard": 0.85, "product_info_graph": 0.1, "comparison_graph": 0.05}
+    pred = Prediction("policy_guard", 0.85, scores)
+    ents: Entities = {"products": ["prime_fixed_deposit"], "product_domains": ["conventional"], "follow_up": True}
+    route = decide(pred, ents, {"last_agent": "product_info_graph"}, 0.5, "and the prime fixed deposit which pays more")
+    assert route["agent"] == "product_info_graph" and route["reason"] == "one domain, comparison rule passed"
+    both: Entities = {**ents, "product_domains": ["conventional", "islami"]}
+    assert decide(pred, both, {}, 0.5, "which pays more")["agent"] == "policy_guard"

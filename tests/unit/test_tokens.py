@@ -23,9 +23,9 @@ from tests.unit.test_api_errors import _Echo
 SECRET = "token-test-secret-0123456789abcdef0123"
 NOW = int(time.time())
 DAY = 86_400
-HOURS = 6 * 3600  # a token alive for the whole suite, however long it runs before this module
+LIFETIME = 6 * 3600  # a token alive for the whole suite, however long it runs before this module
 _DROP = object()  # a claim left out of the token
-BASE = {"sub": "staff-1", "tenant": "demo", "permissions": ["ai_agent"], "iat": NOW, "exp": NOW + HOURS}
+BASE = {"sub": "staff-1", "tenant": "demo", "permissions": ["ai_agent"], "iat": NOW, "exp": NOW + LIFETIME}
 
 
 def _token(**claims: Any) -> str:
@@ -35,10 +35,10 @@ def _token(**claims: Any) -> str:
 
 REFUSED = {
     "exp 31 years ahead": _token(exp=NOW + 31 * 365 * DAY, iat=_DROP),
-    "exp as a numeric string": _token(exp=str(NOW + HOURS)),
+    "exp as a numeric string": _token(exp=str(NOW + LIFETIME)),
     "exp as a boolean": _token(exp=True),
     "exp missing": _token(exp=_DROP),
-    "exp - iat over the maximum": _token(iat=NOW - 8 * DAY, exp=NOW + HOURS),
+    "exp - iat over the maximum": _token(iat=NOW - 8 * DAY, exp=NOW + LIFETIME),
     "iat as a string": _token(iat="yesterday"),
     "sub empty": _token(sub=""),
     "sub blank": _token(sub="   "),
