@@ -63,8 +63,8 @@ def candidates(svc: Services, ents: Entities) -> list[Doc[Product]]:
         non_nrb = [p for p in out if p.meta.domain != "nrb"]
         out = non_nrb or out
     if ents.get("gender") == "female":
-        # "...for women": the products made for them, when the kind has some.
-        out = [p for p in out if p.meta.eligibility.gender == "female"] or out
+        # "...for women": the products made for them come first (a girl of 15 may still fit only the others).
+        out = sorted(out, key=lambda p: p.meta.eligibility.gender != "female")
     return out
 
 

@@ -172,7 +172,7 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     if label == SUPPORT and named_products and not service_cue and q >= PRODUCT_OVER_SUPPORT:
         # "How much can I withdraw a day with the Youth account?": the product's own facts answer it.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "named product over service"}
-    if label == SUPPORT and ents.get("types") and ents.get("gender") and not service_cue and q >= PRODUCT_OVER_SUPPORT:
+    if label == SUPPORT and ents.get("types") and ents.get("gender") and not service_cue:
         # "Which savings accounts are there for women?": a kind of product and who it is for, not a service.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "product kind for someone"}
     if label == SUPPORT and ents.get("guides") and not ents.get("urgent"):
