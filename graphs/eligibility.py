@@ -13,6 +13,7 @@ from bank_router.services import Services
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_entities, turn_products
+from graphs.other_parts import other_parts, with_other_parts
 from graphs.product_facts import RuleCheck, asked_aspects, evaluate, other_facts
 from nodes.entities import last_user_text
 
@@ -108,22 +109,25 @@ def evaluate_rules(state: EligibilityState, runtime: Runtime[Context]) -> dict[s
 def compose(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
     ents = turn_entities(state)
+    text = last_user_text(state)
+    aspects = asked_aspects(text, svc)
     if state["product"] is None:
         if ents.get("types") or ents.get("verticals") or ents.get("domains"):
-            return _across_candidates(state, svc, ents, lang)
+            # "...and how do I open one from abroad, and send money home?": those parts from their own files.
+            return with_other_parts(_across_candidates(state, svc, ents, lang), *other_parts(text, ents, svc, lang))
         msg = svc.templates.t("clar_generic", lang)
         return answer("clarification_agent", msg, [], 0.4)
     doc = svc.catalog.products[state["product"]]
     checks = [RuleCheck(**c) for c in state["checks"]]
     message, asks = verdict_text(doc, checks, ents, svc, lang)
     # Every part of the question gets its answer: "can I get it, and what is the fee?"
-    if extra := other_facts(doc, asked_aspects(last_user_text(state), svc), svc, lang):
+    if extra := other_facts(doc, aspects, svc, lang):
         message = f"{message} {extra}"
     out = answer("eligibility_graph", message, [doc], answer_confidence(state))
     if asks:
         out["answer"]["confidence"] = min(out["answer"]["confidence"], 0.8)
     out["answer"]["pending"] = asks
-    return out
+    return with_other_parts(out, *other_parts(text, ents, svc, lang, doc))
 
 
 eligibility_graph = steps(

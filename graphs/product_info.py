@@ -11,6 +11,7 @@ from bank_router.knowledge.schema import Product
 from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_products
+from graphs.other_parts import other_parts, with_other_parts
 from graphs.product_facts import asked_aspects, describe
 from graphs.product_info_llm import from_chunks
 from nodes.entities import last_user_text
@@ -76,7 +77,9 @@ def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     kind = state["kind"]
     if kind == "products":
         text = "\n".join(describe(d, aspects, svc, lang) for d in docs)
-        return answer("product_info_graph", text, docs, conf)
+        one = docs[0] if len(docs) == 1 else None
+        parts = other_parts(last_user_text(state), state["entities"], svc, lang, one)
+        return with_other_parts(answer("product_info_graph", text, docs, conf), *parts)
     if kind == "definitions":
         return answer("product_info_graph", "\n".join(_definition(d, lang) for d in docs), docs, conf)
     if kind == "list":

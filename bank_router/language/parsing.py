@@ -220,6 +220,13 @@ _AGE_PATTERNS = tuple(
             False,
         ),
         (rf"{_S}(?:i\s*am|i['’]?m|{_AGE_OF}|turn\w*)\s+(\d{{1,3}}){_E}{_AGE_NOT_AFTER}", False),
+        # "Can I open the Youth Account at 17?", "at the age of 17": an age where one opens, gets or applies.
+        (rf"{_S}at\s+the\s+age\s+of\s+(\d{{1,3}}){_E}", False),
+        (
+            rf"{_S}(?:open|get|apply|join|eligible|take|have)\b[^.?!]{{0,40}}{_S}at\s+(\d{{1,2}}){_E}"
+            r"(?!\s*(?:%|percent|am|pm|o['’]?clock|:|\.\d|months?|years?|yrs?|days?|taka|tk|lakh|k\b|thousand))",
+            False,
+        ),
         (rf"{_NS}(\d{{1,3}})\s*(?:বছর|বৎসর|bochh?or|bosor)(?:ের|er)?{_E}{_DURATION_AFTER}", True),
     )
 )

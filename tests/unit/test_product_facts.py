@@ -61,3 +61,14 @@ def test_a_sure_policy_pick_over_one_domains_products_is_answered_not_refused() 
     assert route["agent"] == "product_info_graph" and route["reason"] == "one domain, comparison rule passed"
     both: Entities = {**ents, "product_domains": ["conventional", "islami"]}
     assert decide(pred, both, {}, 0.5, "which pays more")["agent"] == "policy_guard"
+
+
+def test_parts_outside_eligibility_are_answered_from_their_own_files(services: Services) -> None:
+    a = ask(services, "I work in Dubai. Can I open an NRB account from abroad and send money home?")
+    assert a["agent"] == "eligibility_graph" and a["domain"] == "nrb"
+    guide = "How to open an NRB account from abroad: Choose your NRB account; Download the Prime app abroad"
+    assert guide in a["message"]
+    assert "SWIFT code PRMXBDDH" in a["message"]  # receiving money from abroad, from the support topic
+    assert {"knowledge/onboarding/nrb_account_opening.md", "knowledge/support/transfers/receive_money.md"} <= set(
+        a["sources"]
+    )
