@@ -14,7 +14,7 @@ from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_entities, turn_products
 from graphs.other_parts import other_parts, with_other_parts
-from graphs.product_facts import RuleCheck, asked_aspects, evaluate, other_facts
+from graphs.product_facts import RuleCheck, evaluate, other_facts
 from nodes.entities import last_user_text
 
 
@@ -110,7 +110,7 @@ def compose(state: EligibilityState, runtime: Runtime[Context]) -> dict[str, Any
     svc, lang = runtime.context.services, state["language"]
     ents = turn_entities(state)
     text = last_user_text(state)
-    aspects = asked_aspects(text, svc)
+    aspects = ents.get("aspects", [])  # read once, with the turn's entities
     if state["product"] is None:
         if ents.get("types") or ents.get("verticals") or ents.get("domains"):
             # "...and how do I open one from abroad, and send money home?": those parts from their own files.

@@ -22,7 +22,7 @@ from bank_router.tools.spec import ToolError
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from graphs.common import answer, answer_confidence, steps, turn_products
-from graphs.product_facts import asked_aspects, other_facts
+from graphs.product_facts import other_facts
 from nodes.entities import last_user_text
 
 # "onboard a new customer", "register a customer": the speaker is staff, not the customer.
@@ -141,7 +141,7 @@ def compose_steps(state: OnboardingState, runtime: Runtime[Context]) -> dict[str
         product.meta.vertical if product else (guide.meta.verticals[0] if len(guide.meta.verticals) == 1 else None)
     )
     text = steps_text(guide, product, svc, lang)
-    if product and (extra := other_facts(product, asked_aspects(last_user_text(state), svc), svc, lang, STEPS_COVER)):
+    if product and (extra := other_facts(product, state["entities"].get("aspects", []), svc, lang, STEPS_COVER)):
         text = f"{text}\n{extra}"  # "what documents do I need, and how old must I be?"
     return answer(
         "onboarding_graph",

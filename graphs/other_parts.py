@@ -53,8 +53,7 @@ def other_parts(
     """Lines for how to apply (when asked) and for a non-urgent service topic the message names; their files."""
     tpl, lines, paths = svc.templates, [], []
     folded = svc.catalog.read(text)
-    aspects = svc.catalog.aspects(folded)
-    if "apply" in aspects and (guide := guide_for(product, ents, svc)) is not None:
+    if "apply" in ents.get("aspects", []) and (guide := guide_for(product, ents, svc)) is not None:
         steps = [s.title_bn if lang == "bn" else s.title for s in guide.meta.steps]
         lines.append(tpl.t("info_apply", lang, title=pick(guide.meta, "title", lang), items="; ".join(steps)))
         paths.append(guide.path)

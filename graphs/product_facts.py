@@ -211,8 +211,3 @@ def other_facts(
     from the product's facts; "" when it covers them all."""
     rest = [a for a in aspects if a not in covered]
     return describe(doc, rest, svc, lang, named=False) if rest else ""
-
-
-def asked_aspects(text: str, svc: Services) -> list[str]:
-    """The aspects a message asks about (`Catalog.aspects`)."""
-    return svc.catalog.aspects(svc.catalog.read(text))

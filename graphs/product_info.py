@@ -12,7 +12,7 @@ from bank_router.turn.context import Context
 from bank_router.turn.state import RouterState
 from graphs.common import answer, answer_confidence, candidates, steps, turn_products
 from graphs.other_parts import other_parts, with_other_parts
-from graphs.product_facts import asked_aspects, describe
+from graphs.product_facts import describe
 from graphs.product_info_llm import from_chunks
 from nodes.entities import last_user_text
 
@@ -33,7 +33,7 @@ class InfoState(RouterState):
 def resolve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """The documents a question names: products, terms or policies, or a kind of product."""
     svc, ents = runtime.context.services, state["entities"]
-    aspects = asked_aspects(last_user_text(state), svc)
+    aspects = state["entities"].get("aspects", [])
     named = ents.get("products") or []
     defines = bool(ents.get("terms") or ents.get("policies"))
     # A named product, a follow-up about the last one, or a bare type asked about in detail.
@@ -71,7 +71,7 @@ def retrieve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
-    aspects = asked_aspects(last_user_text(state), svc)
+    aspects = state["entities"].get("aspects", [])
     conf = answer_confidence(state)
     docs: list[Doc[Any]] = [d for p in state["docs"] if (d := svc.catalog.doc(p)) is not None]
     kind = state["kind"]

@@ -44,8 +44,6 @@ def test_english_banglish_and_unrelated_words_stay_as_written(catalog: Catalog, 
 
 
 def test_a_tie_between_equally_likely_words_is_left_alone() -> None:
-    speller = Speller(targets=["bond", "band"], known=[])
-    assert speller.word("bnd") == "bnd"  # too short anyway
     assert Speller(targets=["lender", "lander"], known=[]).word("lnder") == "lnder"
     assert distance("recieve", "receive") == 1 and distance("fixd", "fixed") == 1
 
