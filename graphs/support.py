@@ -7,7 +7,7 @@ Urgent topics open with the action to take now; their answer text is written tha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -24,7 +24,7 @@ from graphs.clarification import topics_question
 from graphs.common import answer
 from graphs.handover import hand_over, support_reason
 from graphs.support_facts import CONTACT, fact_values
-from nodes.entities import last_user_text
+from nodes.entities import last_user_text, opens_follow_up
 
 AGENT = "support_graph"
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
@@ -32,6 +32,8 @@ FOLLOW_UP_BOOST = 0.3  # a follow-up's pick leans to the topic under discussion
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
 URGENT_WITHIN = 5  # with a sign of money at risk, an urgent topic among the top five...
 URGENT_SHARE = 0.2  # ... scoring at least this share of the best one, answers instead
+URGENT_NEAR = 3  # with no such sign, an urgent topic among the top three...
+URGENT_CLOSE = 0.3  # ... scoring at least this share of the best one, puts the urgent action first
 CLARIFY_BELOW = 0.05  # under this, with a close second, ask which of the two it is
 
 
@@ -40,6 +42,7 @@ class Pick(TypedDict):
     confidence: float
     runner_up: str | None
     reason: str
+    lead: NotRequired[bool]  # open with what to do now: the customer's money may be at risk
 
 
 class SupportState(RouterState):
@@ -73,14 +76,22 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
     close = second is not None and scores[second] >= 0.7 * p
     if p < CLARIFY_BELOW and close:
         return {"topic": best, "confidence": p, "runner_up": second, "reason": "two topics, unsure"}
-    return {"topic": best, "confidence": min(1.0, p), "runner_up": None, "reason": "classifier"}
+    chosen: Pick = {"topic": best, "confidence": min(1.0, p), "runner_up": None, "reason": "classifier"}
+    if not svc.catalog.support[best].meta.urgent:
+        # "Someone in Dubai paid with my card?" may be a dispute or a stolen card: if an urgent reading is
+        # close, the answer says first how to block, then answers the likelier reading.
+        near = [t for t in ranked[:URGENT_NEAR] if svc.catalog.support[t].meta.urgent]
+        chosen["lead"] = bool(near) and scores[near[0]] >= URGENT_CLOSE * p
+    return chosen
 
 
 def pick_topic(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     ents = state["entities"]
     follow_up = bool(ents.get("follow_up") or ents.get("refers"))
     memory = state.get("memory") or {}
-    elliptical = bool(ents.get("follow_up"))
+    # "and will the new one take long?" continues the topic, however long it is, if it names nothing new.
+    continues = bool(ents.get("refers")) and opens_follow_up(fold(last_user_text(state)))
+    elliptical = bool(ents.get("follow_up")) or continues
     return {"pick": rank_topics(last_user_text(state), runtime.context.services, memory, follow_up, elliptical)}
 
 
@@ -130,7 +141,7 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
         out["answer"]["domain"] = out["answer"]["vertical"] = None
         return out
     doc = catalog.support[chosen["topic"]]
-    urgent = bool(svc.catalog.urgent_matcher.find(fold(last_user_text(state))))
+    urgent = bool(chosen.get("lead") or svc.catalog.urgent_matcher.find(fold(last_user_text(state))))
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
     reason = support_reason(doc, last_user_text(state)) if runtime.context.caller.is_customer else None
     handed: list[str] = []

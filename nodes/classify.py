@@ -57,6 +57,7 @@ VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely a
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
+URGENT_OVER_POLICY = 0.85  # a sign of money at risk outweighs a policy backstop less sure than this
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
 
@@ -112,6 +113,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         # guard's rule (which counts the session's earlier turns too) passed, and decides that.
         alt, q = _best_answering(pred, ents)
         return {"agent": alt, "confidence": max(q, 0.5), "reason": "one domain, comparison rule passed"}
+    if label == "policy_guard" and ents.get("urgent") and p < URGENT_OVER_POLICY:
+        # "I already read him the code, what now?" sounds like the scams the backstop learnt to refuse,
+        # but the customer is the one at risk; the rules in policy/ have already passed the turn.
+        return {"agent": SUPPORT, "confidence": 0.6, "reason": "money at risk"}
     if label in (OUT_OF_SCOPE, "policy_guard"):
         # The rules in policy/ catch the refusals that matter; the classifier adds a backstop that
         # must be sure, and must not be talking about our products.
@@ -119,7 +124,8 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
         support = pred.scores.get(SUPPORT, 0.0)
         service = label == OUT_OF_SCOPE and ents.get("service")
-        if label == OUT_OF_SCOPE and (service or (cue and support >= SUPPORT_LEANS)):
+        worded = cue or ents.get("topics")  # a product word, or a support topic's own cue phrase ("your name")
+        if label == OUT_OF_SCOPE and (service or (worded and support >= SUPPORT_LEANS)):
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         if not cue and not (ents.get("banking") and p < 0.75):
@@ -188,6 +194,26 @@ def _vague(text: str, ents: Entities) -> bool:
     # A service word ("card", "কার্ড") names enough, unless it is nearly all the message says ("I need a card").
     named = any(ents.get(k) for k in keys) or (ents.get("service") and words > VAGUE_SERVICE_WORDS)
     return words <= VAGUE_WORDS and not named
+
+
+def _vague_service(
+    route: Route, pred: Prediction, topics: Any, views: tuple[Any, Any], text: str, ents: Entities
+) -> Route:
+    """A support pick the router doubted, or too short to name anything: answer, ask back, or refuse."""
+    rescued = route.get("reason") == "banking words, served"
+    if not (rescued or _vague(text, ents)):
+        return route
+    top = topics(*views)
+    plain = not (ents.get("service") or ents.get("banking"))
+    support = pred.scores.get(SUPPORT, 0.0)
+    if plain and not rescued and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
+        # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
+        return {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
+    if top.confidence < VAGUE_TOPIC or (not rescued and support < VAGUE_SUPPORT):
+        # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
+        options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
+        return {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
+    return route
 
 
 def _needed(route: Route, text: str, ents: Entities, runtime: Runtime[Context]) -> list[str]:
@@ -270,17 +296,9 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
-    rescued = route.get("reason") == "banking words, served"
-    if route["agent"] == SUPPORT and (rescued or _vague(text, state["entities"])):
-        top = svc.topics.predict(lexical, vector)
-        plain = not (state["entities"].get("service") or state["entities"].get("banking"))
-        if plain and not rescued and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * pred.scores.get(SUPPORT, 0.0):
-            # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
-            route = {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
-        elif top.confidence < VAGUE_TOPIC or (not rescued and pred.scores.get(SUPPORT, 0.0) < VAGUE_SUPPORT):
-            # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
-            options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
-            route = {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
+    if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
+        # Money at risk is answered, never asked about; a doubtful everyday question may be.
+        route = _vague_service(route, pred, svc.topics.predict, (lexical, vector), text, state["entities"])
     searching = runtime.context.options.include_rag
     if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.

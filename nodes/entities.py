@@ -17,7 +17,17 @@ _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and for|and the|and what about|same for|then|ok and|"
     r"আর|তাহলে|আর যদি|এবং)\b|^(what|how) about\b"
 )
-_REFERS = re.compile(r"\b(it|its|this one|that one|this|that|the same)\b|(এটা|এটি|ওটা|ওটি|এটার|এর জন্য|সেটা|সেটি)")
+_REFERS = re.compile(
+    r"\b(it|its|this one|that one|this|that|the same|the (new|extra|other|old|second|replacement) one)\b|"
+    r"(এটা|এটি|ওটা|ওটি|এটার|এর জন্য|সেটা|সেটি)"
+)
+
+
+def opens_follow_up(folded: str) -> bool:
+    """'and how long will the new one take to reach me?': a message that continues the last one."""
+    return bool(_FOLLOW_UP.search(folded))
+
+
 _FEMALE = re.compile(r"\b(woman|women|female|lady|ladies|girl|mahila|she)\b|(নারী|মহিলা|মেয়ে)")
 _RESIDENT = re.compile(r"\b(i live in bangladesh|living in bangladesh|resident of bangladesh|in dhaka)\b")
 

@@ -133,6 +133,54 @@ def test_follow_up_keeps_the_topic(services: Services) -> None:
     assert again["sources"][0].startswith("knowledge/support/cards/")
 
 
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("may I know your name?", "what_can_you_do"),
+        ("what number do I call if I need help late at night?", "contact_us"),
+        ("হেল্পলাইন নম্বর কত?", "contact_us"),
+        ("is the Gulshan branch open on friday?", "branch_hours"),
+        ("ব্যাংক কয়টায় খোলে?", "branch_hours"),
+    ],
+)
+def test_questions_about_the_assistant_and_reaching_the_bank_are_answered(
+    services: Services, text: str, topic: str
+) -> None:
+    a = ask(services, text)
+    assert a["agent"] == "support_graph" and not a["refusal"], a
+    assert a["sources"][0].endswith(f"/{topic}.md"), a["sources"]
+
+
+def test_branch_hours_are_quoted_from_the_file_in_the_customers_language(services: Services) -> None:
+    facts = {f.key: f for f in services.catalog.support["branch_hours"].meta.facts}
+    en = ask(services, "what time does the branch open?")
+    assert str(facts["branch_hours"].value) in en["message"] and str(facts["branch_closed"].value) in en["message"]
+    bn = ask(services, "শাখা কখন খোলে?", "bn")
+    assert str(facts["branch_hours"].value_bn) in bn["message"] and "১৬২৪৭" in bn["message"]
+
+
+def test_money_at_risk_is_answered_even_when_it_sounds_like_a_scam(services: Services) -> None:
+    a = ask(services, "I already read him the code. What should I do right now?")
+    assert a["agent"] == "support_graph" and not a["refusal"], a
+    first = a["message"].split(".")[0]
+    assert "block" in first.lower() and "16247" in first
+
+
+def test_a_long_urgent_message_is_answered_not_asked_about(services: Services) -> None:
+    a = ask(services, "I think I left my debit card in an Uber last night and I can't find it anywhere")
+    assert a["agent"] == "support_graph", a
+    assert a["sources"][0].endswith("/lost_or_stolen_card.md")
+    assert "Block" in a["message"].split(".")[0]
+
+
+def test_a_long_follow_up_about_the_new_one_keeps_the_topic(services: Services) -> None:
+    chat = Chat(services)
+    assert chat.say("my debit card was stolen")["agent"] == "support_graph"
+    again = chat.say("and how long will the new one take to reach me?")
+    assert again["agent"] == "support_graph" and not again["refusal"], again
+    assert again["sources"][0].startswith("knowledge/support/cards/")
+
+
 def test_outside_banking_is_still_refused(services: Services) -> None:
     for text in ("what's the weather in Sylhet tomorrow", "give me a recipe for biryani"):
         a = ask(services, text)
