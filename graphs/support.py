@@ -53,7 +53,8 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
     """The likeliest topic: classifier scores, raised where the message uses a topic's own cue phrases."""
     cued = svc.catalog.support_matcher.values(svc.catalog.read(text))
     last = memory.get("last_topic")
-    if elliptical and last in svc.catalog.support and not cued:
+    at_risk = bool(svc.catalog.urgent_matcher.find(fold(text)))
+    if elliptical and last in svc.catalog.support and not cued and not at_risk:
         # "and how long will the new one take?" names nothing new: still the topic under discussion.
         return {"topic": last, "confidence": 0.7, "runner_up": None, "reason": "follow-up keeps the topic"}
     lexical, semantic = classifier_views(text, svc.catalog)
@@ -65,7 +66,7 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
         scores[last] += FOLLOW_UP_BOOST
     ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
     best, p = ranked[0], scores[ranked[0]]
-    if svc.catalog.urgent_matcher.find(fold(text)) and not svc.catalog.support[best].meta.urgent:
+    if at_risk and not svc.catalog.support[best].meta.urgent:
         # Money or access at risk: an urgent topic close behind the best one answers instead.
         urgent = [t for t in ranked[:URGENT_WITHIN] if svc.catalog.support[t].meta.urgent]
         if urgent and scores[urgent[0]] >= URGENT_SHARE * p:

@@ -10,6 +10,8 @@ from langgraph.types import Command
 
 from bank_router.language.classifier import OUT_OF_SCOPE, Prediction, classifier_views
 from bank_router.language.parsing import fold
+from bank_router.language.training import SMALL_TALK_AREA
+from bank_router.services import Services
 from bank_router.tools import TOOLS
 from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
 from bank_router.turn.context import Caller, Context
@@ -55,6 +57,7 @@ VAGUE_WORDS = 6  # a support question this short that names nothing may be too v
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
 VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely and no banking word is used
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
+SMALL_TALK_SURE = 0.5  # a short turn the topics read this surely as small talk is answered as small talk
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
 URGENT_OVER_POLICY = 0.85  # a sign of money at risk outweighs a policy backstop less sure than this
@@ -135,10 +138,15 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": alt, "confidence": max(q, 0.5), "reason": "named product over refusal"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "banking cue, unclear intent"}
 
+    support_p = pred.scores.get(SUPPORT, 0.0)
     scoring = pred.scores.get("loan_scoring_graph", 0.0) >= SCORING_CLOSE
     if label == "servicing_graph" and scoring and not asks_records(folded, ents):
         # "Assess customer 123 for a loan" names a customer but asks for no record: the workflow.
         return {"agent": "loan_scoring_graph", "confidence": p, "reason": "scoring, not a look-up"}
+    if label in STAFF_AGENTS and p < clarify_below and ents.get("topics") and support_p >= SUPPORT_LEANS:
+        # "I want to talk to someone in customer care": a support topic's own words, and a staff tool
+        # the classifier was unsure of.
+        return {"agent": SUPPORT, "confidence": 0.55, "reason": "support cue over an unsure staff pick"}
     if label in STAFF_AGENTS:
         about_product = ents.get("products") or ents.get("implied") or ents.get("types")
         if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):
@@ -197,13 +205,17 @@ def _vague(text: str, ents: Entities) -> bool:
 
 
 def _vague_service(
-    route: Route, pred: Prediction, topics: Any, views: tuple[Any, Any], text: str, ents: Entities
+    route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any], text: str, ents: Entities
 ) -> Route:
     """A support pick the router doubted, or too short to name anything: answer, ask back, or refuse."""
     rescued = route.get("reason") == "banking words, served"
     if not (rescued or _vague(text, ents)):
         return route
-    top = topics(*views)
+    top = svc.topics.predict(*views)
+    if top.confidence >= SMALL_TALK_SURE and svc.catalog.support[top.label].meta.area == SMALL_TALK_AREA:
+        # "Who's behind this chat?" is short and names nothing, but a greeting or a question about the
+        # assistant is answered as such, never asked about.
+        return route
     plain = not (ents.get("service") or ents.get("banking"))
     support = pred.scores.get(SUPPORT, 0.0)
     if plain and not rescued and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
@@ -298,7 +310,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
     if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
         # Money at risk is answered, never asked about; a doubtful everyday question may be.
-        route = _vague_service(route, pred, svc.topics.predict, (lexical, vector), text, state["entities"])
+        route = _vague_service(route, pred, svc, (lexical, vector), text, state["entities"])
     searching = runtime.context.options.include_rag
     if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.

@@ -14,7 +14,7 @@ from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 
 _FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|and for|and the|and what about|same for|then|ok and|"
+    r"^(and|also|what about|how about|what if|and for|and the|and what about|same for|then|ok and|"
     r"আর|তাহলে|আর যদি|এবং)\b|^(what|how) about\b"
 )
 _REFERS = re.compile(

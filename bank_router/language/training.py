@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bank_router.knowledge.catalog import Catalog
+from bank_router.language import classifier
 from bank_router.language.classifier import OUT_OF_SCOPE, Example
 
 SUPPORT = "support_graph"
 OTHER_PER_INTENT = 30  # out-of-scope rows per intent of CLINC150's other domains
 ROUTER_PER_INTENT = 40  # everyday-banking rows per public intent for the router: enough to learn the area
 TOPIC_PER_INTENT = 50  # and for the topic classifier, which must tell close intents apart
+SMALL_TALK_AREA = "general"  # greetings and questions about the assistant: every public row, they vary most
 PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
 OTHER_TRAIN = "clinc150_other_train.jsonl"
 OUT_OF_SCOPE_DIR = "out_of_scope"  # beside the phrasings folder: our own off-topic rows
@@ -47,7 +49,8 @@ def topic_examples(catalog: Catalog, public_dir: Path, phrasings_dir: Path, per_
     for name in PUBLIC_TRAIN:
         for row in _stable(_jsonl(public_dir / name)):
             topic = mapping.get(row["intent"])
-            if topic and counts.get(row["intent"], 0) < per_intent:
+            cap = None if topic and catalog.support[topic].meta.area == SMALL_TALK_AREA else per_intent
+            if topic and (cap is None or counts.get(row["intent"], 0) < cap):
                 counts[row["intent"]] = counts.get(row["intent"], 0) + 1
                 out.append(Example(row["text"], topic))
     for file in sorted(phrasings_dir.glob("*.jsonl")):
@@ -87,5 +90,7 @@ def router_examples(train_file: Path, catalog: Catalog, public_dir: Path, phrasi
 
 
 def training_files(public_dir: Path, phrasings_dir: Path) -> list[Path]:
+    """What the classifiers learn from, this module and the classifier's code included: a change retrains."""
     ours = sorted(phrasings_dir.glob("*.jsonl")) + sorted((phrasings_dir.parent / OUT_OF_SCOPE_DIR).glob("*.jsonl"))
-    return [public_dir / n for n in (*PUBLIC_TRAIN, OTHER_TRAIN)] + ours
+    code = [Path(__file__), Path(classifier.__file__)]
+    return [public_dir / n for n in (*PUBLIC_TRAIN, OTHER_TRAIN)] + ours + code

@@ -181,6 +181,14 @@ def test_a_long_follow_up_about_the_new_one_keeps_the_topic(services: Services) 
     assert again["sources"][0].startswith("knowledge/support/cards/")
 
 
+def test_a_follow_up_that_puts_money_at_risk_leaves_the_topic(services: Services) -> None:
+    chat = Chat(services)
+    assert chat.say("I sent money by BEFTN yesterday")["sources"][0].startswith("knowledge/support/transfers/")
+    again = chat.say("what if my card is stolen?")
+    assert again["sources"][0].endswith("/lost_or_stolen_card.md"), again["sources"]
+    assert "Block" in again["message"].split(".")[0]
+
+
 def test_outside_banking_is_still_refused(services: Services) -> None:
     for text in ("what's the weather in Sylhet tomorrow", "give me a recipe for biryani"):
         a = ask(services, text)
