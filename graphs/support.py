@@ -142,7 +142,7 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
         out["answer"]["domain"] = out["answer"]["vertical"] = None
         return out
     doc = catalog.support[chosen["topic"]]
-    urgent = bool(chosen.get("lead") or svc.catalog.urgent_matcher.find(fold(last_user_text(state))))
+    urgent = bool(chosen.get("lead") or state["entities"].get("urgent"))  # the entities read the urgent words
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
     reason = support_reason(doc, last_user_text(state)) if runtime.context.caller.is_customer else None
     handed: list[str] = []
