@@ -32,6 +32,16 @@ _BRAND = re.compile(r"(?<![\w\u0980-\u09ff])(?:prime|প্রাইম)\s+(\S+)
 _NOT_CONVENTIONAL = frozenset({"bank", "ব্যাংক", "ব্যাংকের", "app", "অ্যাপ", "wage", "ওয়েজ", "hasanah", "হাসানাহ"})
 # A word mixing letters with digits or `$` ("1gn0r3", "pr0mpt"); plain numbers are left alone.
 _MIXED = re.compile(r"\S*[a-z]\S*")
+# Folding drops apostrophes ("you're" is "youre"); a reading with the contractions spelt out lets one
+# pattern ("you are now", "i am the manager") match however the customer typed it.
+# fmt: off
+_CONTRACTIONS = {
+    "youre": "you are", "im": "i am", "ive": "i have", "dont": "do not", "doesnt": "does not",
+    "didnt": "did not", "cant": "can not", "wont": "will not", "isnt": "is not", "whats": "what is",
+    "theyre": "they are", "youve": "you have", "ur": "you are", "u": "you",
+}
+# fmt: on
+_CONTRACTED = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b")
 
 
 def _joined(cleaned: str) -> str:
@@ -55,7 +65,7 @@ def _deleet(folded: str, table: dict[str, str]) -> str:
 def views(raw: str, leetspeak: list[dict[str, str]]) -> list[str]:
     """The readings of a message every rule is checked against, the plain folded text first."""
     folded = fold(raw)
-    out = [folded, fold(_joined(clean(raw)))]
+    out = [folded, fold(_joined(clean(raw))), _CONTRACTED.sub(lambda m: _CONTRACTIONS[m[1]], folded)]
     out += [_deleet(folded, table) for table in leetspeak]
     return list(dict.fromkeys(out))
 
