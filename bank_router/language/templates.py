@@ -13,11 +13,18 @@ from bank_router.language.parsing import to_bangla_digits
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "graphs" / "templates.yaml"
 
 
-def group_thousands(value: float) -> str:
-    """1000 -> 1,000; 3.5 -> 3.5 (no trailing zeros)."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+def group_thousands(value: float, lakh: bool = False) -> str:
+    """1000 -> 1,000; 3.5 -> 3.5 (no trailing zeros). With `lakh`, the Bangladeshi grouping a Bangla
+    reader expects: the last three digits, then twos (20000000 -> 2,00,00,000)."""
+    whole, _, frac = f"{abs(value):.2f}".rstrip("0").rstrip(".").partition(".")
+    if lakh and len(whole) > 3:
+        head, tail = whole[:-3], whole[-3:]
+        pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
+        grouped = ",".join([*pairs, tail])
+    else:
+        grouped = f"{int(whole):,}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{grouped}.{frac}" if frac else f"{sign}{grouped}"
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ class Templates:
         return str(text.format(**kw) if kw else text)
 
     def num(self, value: float, language: str) -> str:
-        s = group_thousands(value)
-        return to_bangla_digits(s) if language == "bn" else s
+        if language == "bn":
+            return to_bangla_digits(group_thousands(value, lakh=True))
+        return group_thousands(value)
 
     def money(self, value: float, language: str, unit: str = "BDT") -> str:
         if unit == "USD":

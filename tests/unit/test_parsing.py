@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from bank_router.language.parsing import (
+    canonical,
     fold,
     normalize_digits,
     numbers_in,
@@ -640,3 +641,21 @@ def test_parse_all_whole_sentences(
     assert parse_age(text) == age
     assert parse_monthly_income(text) == income
     assert parse_ids(text) == ids
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "bn"),
+    [
+        (500, "৳500", "৳৫০০"),
+        (100000, "৳100,000", "৳১,০০,০০০"),
+        (20000000, "৳20,000,000", "৳২,০০,০০,০০০"),
+        (1234567.5, "৳1,234,567.5", "৳১২,৩৪,৫৬৭.৫"),
+    ],
+)
+def test_amounts_are_grouped_as_each_language_reads_them(value: float, en: str, bn: str) -> None:
+    from bank_router.language.templates import Templates
+
+    tpl = Templates.load()
+    assert tpl.money(value, "en") == en and tpl.money(value, "bn") == bn
+    # The output guard reads either grouping back as the same figure.
+    assert numbers_in(en) & numbers_in(bn) == {canonical(value)}
