@@ -76,12 +76,13 @@ def _items(values: list[str]) -> str:
     return "; ".join(v.rstrip(".।") for v in values)
 
 
-def rate_lines(p: Product, svc: Services, lang: str) -> list[str]:
+def rate_lines(p: Product, svc: Services, lang: str, headline: bool = True) -> list[str]:
+    """The product's rates; without the headline rate when the answer opens with the asked term's own."""
     tpl, r = svc.templates, p.rates
     out = []
-    if r.interest_rate is not None:
+    if r.interest_rate is not None and headline:
         out.append(tpl.t("info_rate_interest", lang, value=tpl.pct(r.interest_rate, lang)))
-    if r.profit_rate is not None:
+    if r.profit_rate is not None and headline:
         out.append(tpl.t("info_rate_profit", lang, value=tpl.pct(r.profit_rate, lang)))
     if r.profit_sharing_ratio:
         out.append(
@@ -156,18 +157,39 @@ def _payout(doc: Doc[Product], lang: str) -> list[str]:
     return [shown[i] for i, f in enumerate(p.features) if _PAYOUT.search(f) and i < len(shown)]
 
 
-def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str, named: bool = True) -> str:
+def _months(a: Amount) -> float:
+    return a.amount * 12 if a.unit == "years" else a.amount
+
+
+def asked_term(p: Product, tenure: int | None, svc: Services, lang: str, nm: str) -> str | None:
+    """ "For 24 months, Prime Fixed Deposit pays 8.25% a year.": the rate of the term asked, when the product
+    offers that term with a rate of its own."""
+    for a in p.limits:
+        rate = _RATE_IN_NOTE.search(a.note or "")
+        if tenure and _is_tenure(a) and rate and any(ch.isdigit() for ch in a.label) and _months(a) == tenure:
+            term = svc.templates.amount(a.amount, a.unit, lang)
+            return svc.templates.t(
+                "info_asked_tenure", lang, term=term, name=nm, rate=svc.templates.pct(float(rate[1]), lang)
+            )
+    return None
+
+
+def describe(
+    doc: Doc[Product], aspects: list[str], svc: Services, lang: str, named: bool = True, tenure: int | None = None
+) -> str:
     """The facts a question asks for, each asked aspect answered; a short overview when it asks for nothing
-    specific."""
+    specific. A term asked for ("for two years") is answered first, the other terms after."""
     tpl, p = svc.templates, doc.meta
     nm = name(doc, lang)
     parts: list[str] = []
+    if first := asked_term(p, tenure, svc, lang, nm):
+        parts.append(first)
     general = not aspects
     asked = set(aspects)
     if general:
         parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
-    lines = rate_lines(p, svc, lang)  # the rate is the short useful line of every product answer
-    parts += lines or ([tpl.t("info_no_rate", lang, name=nm)] if "rates" in asked else [])
+    lines = rate_lines(p, svc, lang, headline=not first)  # the rate is the short useful line of every answer
+    parts += lines or ([tpl.t("info_no_rate", lang, name=nm)] if "rates" in asked and not first else [])
     tenures = [a for a in p.limits if _is_tenure(a)]
     returns = [a for a in p.limits if not _is_tenure(a) and _RETURN.search(a.label)]
     limits = [a for a in p.limits if not _is_tenure(a) and a not in returns]
@@ -196,7 +218,7 @@ def describe(doc: Doc[Product], aspects: list[str], svc: Services, lang: str, na
         parts.append(tpl.t("info_features", lang, items=_items(pick(p, "features", lang))))
     if not parts:
         parts.append(tpl.t("info_summary", lang, name=nm, summary=pick(p, "summary", lang)))
-    if named and not general and not parts[0].startswith(nm):
+    if named and not general and not first and not parts[0].startswith(nm):
         parts.insert(0, f"{nm}:")
     return " ".join(parts)
 

@@ -76,7 +76,8 @@ def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     docs: list[Doc[Any]] = [d for p in state["docs"] if (d := svc.catalog.doc(p)) is not None]
     kind = state["kind"]
     if kind == "products":
-        text = "\n".join(describe(d, aspects, svc, lang) for d in docs)
+        tenure = state["entities"].get("tenure_months")
+        text = "\n".join(describe(d, aspects, svc, lang, tenure=tenure) for d in docs)
         one = docs[0] if len(docs) == 1 else None
         parts = other_parts(last_user_text(state), state["entities"], svc, lang, one)
         return with_other_parts(answer("product_info_graph", text, docs, conf), *parts)
@@ -91,7 +92,7 @@ def compose(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     if docs:
         doc = docs[0]
         if isinstance(doc.meta, Product):
-            text = describe(doc, aspects, svc, lang)
+            text = describe(doc, aspects, svc, lang, tenure=state["entities"].get("tenure_months"))
         elif hasattr(doc.meta, "definition") or hasattr(doc.meta, "summary"):
             text = _definition(doc, lang)
         else:

@@ -9,7 +9,15 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from bank_router.knowledge.catalog import Catalog
-from bank_router.language.parsing import fold, parse_age, parse_amounts, parse_ids, parse_limit, parse_monthly_income
+from bank_router.language.parsing import (
+    fold,
+    parse_age,
+    parse_amounts,
+    parse_ids,
+    parse_limit,
+    parse_monthly_income,
+    parse_tenure,
+)
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 
@@ -74,6 +82,8 @@ def extract(text: str, catalog: Catalog) -> Entities:
         ents["ids"] = ids
     if (limit := parse_limit(text)) is not None:
         ents["limit"] = limit
+    if (tenure := parse_tenure(text)) is not None:
+        ents["tenure_months"] = tenure
     words = folded.split()
     if _FOLLOW_UP.search(folded) and len(words) <= 8:
         ents["follow_up"] = True

@@ -302,6 +302,45 @@ _REF_CODE = _re(rf"{_S}(?:{_REF_WORD})?((?:ref|txn|trx)[-_]?\d[0-9a-z]*(?:-[0-9a
 _REF_NUMBER = _re(rf"{_S}{_REF_WORD}(\d+){_E}")
 
 
+# "for two years", "24 months", "1 yer", "৩ বছর মেয়াদে", "6 maser": a term asked for, in months. Ages
+# ("30 years old", "৩০ বছর বয়সী") and time ago are not terms.
+_TENURE_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "ten": 10,
+    "ek": 1,
+    "dui": 2,
+    "tin": 3,
+    "panch": 5,
+    "এক": 1,
+    "দুই": 2,
+    "তিন": 3,
+    "চার": 4,
+    "পাঁচ": 5,
+    "ছয়": 6,
+    "দশ": 10,
+}
+_TENURE = _re(
+    rf"{_NS}(?P<n>\d{{1,3}}|{'|'.join(_TENURE_WORDS)})\s*-?\s*"
+    r"(?:(?P<y>years?|yrs?|yer|yeer|bochh?or|bosor|bochor|বছর|বছরের|বছরে|বছরেই)"
+    r"|(?P<m>months?|mons?|mos?|mas|maser|মাস|মাসের|মাসে|মাসেই))"
+    rf"{_E}(?!\s*-?\s*(?:old|of age|ago|back|বয়স|বয়সী|বয়সে|আগে))"
+)
+
+
+def parse_tenure(text: str) -> int | None:
+    """The first term stated in text, in months (two years -> 24), if any."""
+    m = _TENURE.search(_prep(text))
+    if not m:
+        return None
+    n = int(m["n"]) if m["n"].isdigit() else _TENURE_WORDS[m["n"]]
+    return n * 12 if m["y"] else n
+
+
 def parse_ids(text: str) -> dict[str, str]:
     """Identifiers mentioned in text, keyed by kind; absent kinds are left out."""
     t = _prep(text)

@@ -32,6 +32,7 @@ class Entities(TypedDict, total=False):
     gender: str
     ids: dict[str, str]
     limit: int
+    tenure_months: int  # a term asked for ("for two years" -> 24)
     follow_up: bool  # elliptical: "and the Youth account?"
     refers: bool  # points back: "what's its rate?"
     banking: bool  # uses everyday banking vocabulary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bank_router.language.classifier import Prediction
 from bank_router.services import Services
 from bank_router.turn.state import Entities
@@ -72,3 +74,31 @@ def test_parts_outside_eligibility_are_answered_from_their_own_files(services: S
     assert {"knowledge/onboarding/nrb_account_opening.md", "knowledge/support/transfers/receive_money.md"} <= set(
         a["sources"]
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "first"),
+    [
+        (
+            "What is the rate of Prime Fixed Deposit for two years?",
+            "en",
+            "For 24 months, the rate of Prime Fixed Deposit is 8.25% a year.",
+        ),
+        (
+            "wat is the intrest rate on fixd deposit for 1 yer",
+            "en",
+            "For 12 months, the rate of Prime Fixed Deposit is 8% a year.",
+        ),
+        ("প্রাইম ফিক্সড ডিপোজিটে ৩ বছরের সুদের হার কত?", "bn", "৩৬ মাস মেয়াদে প্রাইম ফিক্সড ডিপোজিট-এর হার বার্ষিক ৮.৫%।"),
+    ],
+)
+def test_the_asked_term_is_answered_first(services: Services, text: str, language: str, first: str) -> None:
+    a = ask(services, text, language=language)
+    assert a["message"].startswith(first), a["message"]
+    # The other terms follow; the headline rate does not contradict the asked one.
+    assert "3 months" in a["message"] or "৩ মাস" in a["message"]
+
+
+def test_an_age_is_not_a_term(services: Services) -> None:
+    a = ask(services, "Can a 30-year-old open a Prime Fixed Deposit?")
+    assert not a["message"].startswith("For ")
