@@ -60,6 +60,8 @@ VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is every
 SMALL_TALK_SURE = 0.5  # a short turn the topics read this surely as small talk is answered as small talk
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
+TOPIC_SURE = 0.8  # a support topic this sure (small talk aside) is not refused as out of scope ...
+TOPIC_SURE_SUPPORT = 0.3  # ... when the router gives everyday service at least this
 URGENT_OVER_POLICY = 0.85  # a sign of money at risk outweighs a policy backstop less sure than this
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -204,6 +206,20 @@ def _vague(text: str, ents: Entities) -> bool:
     return words <= VAGUE_WORDS and not named
 
 
+def _sure_topic(top: Prediction, svc: Services) -> bool:
+    """The topic classifier is sure of one everyday-service topic, not small talk."""
+    return top.confidence >= TOPIC_SURE and svc.catalog.support[top.label].meta.area != SMALL_TALK_AREA
+
+
+def _out_of_scope_but_sure(route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any]) -> Route:
+    """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely."""
+    if route.get("reason") != "out_of_scope" or pred.scores.get(SUPPORT, 0.0) < TOPIC_SURE_SUPPORT:
+        return route
+    if _sure_topic(svc.topics.predict(*views), svc):
+        return {"agent": SUPPORT, "confidence": 0.55, "reason": "support topic sure"}
+    return route
+
+
 def _vague_service(
     route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any], text: str, ents: Entities
 ) -> Route:
@@ -218,7 +234,9 @@ def _vague_service(
         return route
     plain = not (ents.get("service") or ents.get("banking"))
     support = pred.scores.get(SUPPORT, 0.0)
-    if plain and not rescued and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
+    # "When will it get delivered?" names no card, but one support topic is sure of it: asked about, not refused.
+    sure = _sure_topic(top, svc) and support >= TOPIC_SURE_SUPPORT
+    if plain and not rescued and not sure and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
         # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
         return {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
     if top.confidence < VAGUE_TOPIC or (not rescued and support < VAGUE_SUPPORT):
@@ -308,6 +326,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
+        route = _out_of_scope_but_sure(route, pred, svc, (lexical, vector))
     if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
         # Money at risk is answered, never asked about; a doubtful everyday question may be.
         route = _vague_service(route, pred, svc, (lexical, vector), text, state["entities"])
