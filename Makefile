@@ -31,11 +31,11 @@ browser: ## Debian's Chromium for the web page's test (Playwright drives it; no 
 
 test: setup browser ## unit and integration tests, then the eval gate
 	$(PY) -m bank_router.cli ingest  # models and ./data's index once; the suite and the eval gate start from them
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile  # one worker per core; a module's servers stay on one worker
 	$(PY) -m evals.run --split test --split support --split everyday_holdout --split attacks --split customers_holdout --split multipart --split multipart_holdout --gate --failures 0
 
 unit: setup
-	$(PY) -m pytest -q -m "not integration"
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not integration"
 
 lint: setup
 	$(VENV)/bin/ruff check .
