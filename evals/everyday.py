@@ -93,9 +93,10 @@ def everyday_metrics(turns: list[Turn]) -> dict[str, float]:
     if urgent:
         out["urgent_turns"] = len(urgent)
         out["urgent_first"] = _ratio(sum(t.urgent_first for t in urgent), len(urgent))
-    calm = [t for t in with_area if not t.expect.get("urgent")]
+    calm = [t for t in with_area if "topic" in t.expect and not t.expect.get("urgent")]
     if calm:
-        # The other side of urgent-first: "block your card now" opening an answer where nothing is at risk.
+        # The other side of urgent-first: "block your card now" opening an answer where nothing is at risk
+        # (public queries, whose intent names a topic; a topic's own answer may also open with the hotline).
         out["false_alarm"] = _ratio(sum(t.urgent_first for t in calm), len(calm))
     if other:
         out["other_domain_turns"] = len(other)
