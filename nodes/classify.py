@@ -46,6 +46,13 @@ _MY_RECORDS = re.compile(
     r"payments?|charges?|spending|card|cards|transfer|transfers|limit|savings)\b"
     r"|(আমার|আমাদের)\s+(\S+\s+){0,2}(ব্যালেন্স|হিসাব|অ্যাকাউন্ট|একাউন্ট|লেনদেন|টাকা|বেতন|স্টেটমেন্ট|কার্ড)"
 )
+# "Has my credit card application been approved yet?": the state of an application already made, which the
+# support topic answers (decision times, tracking), not the guide to applying.
+_APPLICATION_STATUS = re.compile(
+    r"^(?=.*\b(application|applied)\b).*\b(status|processed|approved|reviewed|review|decision|heard back|progress|"
+    r"pending|track|tracking|update|going)\b|(আবেদন).{0,25}(অবস্থা|কী হলো|কি হলো|অনুমোদন|কতদূর|হয়েছে কি)"
+    r"|\bapplication (er|ta) (ki|kothay|obostha)\b|\bapprove (hoise|hoyeche|holo)\b"
+)
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
 STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent", "everyday banking, leaning")
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
@@ -171,6 +178,12 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": SUPPORT, "confidence": 0.55, "reason": "everyday banking, leaning"}
         return {"agent": "clarification_agent", "confidence": min(p, 0.45), "reason": "unsure"}
 
+    if (
+        label == "onboarding_graph"
+        and _APPLICATION_STATUS.search(folded)
+        and (ents.get("topics") or support_p >= SUPPORT_LEANS)
+    ):
+        return {"agent": SUPPORT, "confidence": max(p, 0.6), "reason": "status of an application"}
     unguided = not (ents.get("guides") or named or ents.get("types"))
     if label == "onboarding_graph" and unguided and (ents.get("topics") or pred.scores.get(SUPPORT, 0.0) >= 0.25):
         # "How do I activate my card?": no account-opening guide fits; a support topic does.
@@ -191,7 +204,7 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     if label == SUPPORT and ents.get("types") and ents.get("gender") and not service_cue:
         # "Which savings accounts are there for women?": a kind of product and who it is for, not a service.
         return {"agent": alt, "confidence": max(q, 0.6), "reason": "product kind for someone"}
-    if label == SUPPORT and ents.get("guides") and not ents.get("urgent"):
+    if label == SUPPORT and ents.get("guides") and not ents.get("urgent") and not _APPLICATION_STATUS.search(folded):
         # "How do I get a debit card?" names an onboarding guide: its steps answer it.
         return {"agent": "onboarding_graph", "confidence": max(p, 0.6), "reason": "guide named"}
     return {"agent": label, "confidence": p, "reason": "classifier"}

@@ -112,6 +112,18 @@ def test_everyday_questions_are_served_from_their_area(services: Services, text:
     assert a["sources"][0].startswith(f"knowledge/support/{area}/"), a["sources"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Any news on the credit card I applied for last week?", "আমার ক্রেডিট কার্ডের আবেদনের অবস্থা কী?"],
+)
+def test_the_state_of_an_application_is_answered_by_support_not_the_guide(services: Services, text: str) -> None:
+    a = ask(services, text, language="bn" if "আ" in text else "en")
+    assert a["agent"] == "support_graph", a
+    assert a["sources"][0] == "knowledge/support/cards/credit_card_application.md"
+    # Asking how to apply still gets the guide.
+    assert ask(services, "How do I apply for a credit card?")["agent"] == "onboarding_graph"
+
+
 def test_small_talk_is_answered_not_refused(services: Services) -> None:
     for text in ("thanks, bye", "hello there", "what can you do?"):
         a = ask(services, text)
