@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from bank_router.settings import ROOT
 
@@ -19,7 +20,7 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _rows(file: Path) -> list[dict]:
+def _rows(file: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in file.read_text("utf-8").splitlines() if line.strip()]
 
 
