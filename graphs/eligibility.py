@@ -18,8 +18,14 @@ from graphs.product_facts import RuleCheck, evaluate, other_facts
 from nodes.entities import last_user_text
 
 
-def _who(ents: Entities, svc: Services, lang: str) -> str:
+def _who(ents: Entities, svc: Services, lang: str, vertical: str | None = None, named: bool = False) -> str:
+    """Who is asking: "a 16-year-old with ৳5,000" (what they have); for a loan the amount is what they borrow,
+    said of the loan when one is named ("a Prime Personal Loan of ৳500,000"), else of the applicant."""
     tpl = svc.templates
+    if "age" in ents and "amount" in ents and vertical == "loan":
+        if named:
+            return tpl.t("who_age", lang, age=tpl.num(ents["age"], lang))
+        return tpl.t("who_age_loan", lang, age=tpl.num(ents["age"], lang), amount=tpl.money(ents["amount"], lang))
     if "age" in ents and "amount" in ents:
         return tpl.t("who_age_amount", lang, age=tpl.num(ents["age"], lang), amount=tpl.money(ents["amount"], lang))
     if "age" in ents:
@@ -44,7 +50,10 @@ def verdict_text(
     """The answer for one product: verdict, each rule and whether it is met, and what to ask next."""
     tpl, p = svc.templates, doc.meta
     verb = tpl.table["verb"][p.vertical]
-    kw = {"who": _who(ents, svc, lang), "product": name(doc, lang), "verb": verb.get(lang, verb["en"])}
+    product = name(doc, lang)
+    if p.vertical == "loan" and "amount" in ents:
+        product = tpl.t("product_loan_amount", lang, product=product, amount=tpl.money(ents["amount"], lang))
+    kw = {"who": _who(ents, svc, lang, p.vertical, named=True), "product": product, "verb": verb.get(lang, verb["en"])}
     rules = [c for c in checks if c.status != "condition"]
     conditions = [c.text for c in checks if c.status == "condition"]
     unmet = [c for c in rules if c.status == "unmet"]
@@ -76,7 +85,7 @@ def _across_candidates(state: RouterState, svc: Services, ents: Entities, lang: 
     cued: list[str | None] = [*ents.get("verticals", [])] or [pool[0].meta.vertical if pool else None]
     vertical = cued[0]
     what = tpl.t(f"what_{vertical}" if vertical else "what_products", lang)
-    who = _who(ents, svc, lang)
+    who = _who(ents, svc, lang, vertical)
     fits = [d for d in pool if not any(c.status == "unmet" for c in evaluate(d.meta, ents, svc, lang))][:5]
     if not fits:
         msg = tpl.t("elig_no_candidates", lang, what=what, who=who)

@@ -102,3 +102,30 @@ def test_the_asked_term_is_answered_first(services: Services, text: str, languag
 def test_an_age_is_not_a_term(services: Services) -> None:
     a = ask(services, "Can a 30-year-old open a Prime Fixed Deposit?")
     assert not a["message"].startswith("For ")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "first"),
+    [
+        (
+            "Can a 30-year-old with a monthly income of 50000 take a Prime Personal Loan of 500000?",
+            "en",
+            "Yes, a 30-year-old can take a Prime Personal Loan of ৳500,000.",
+        ),
+        (
+            "৩০ বছর বয়সী, মাসিক আয় ৫০,০০০ টাকা, ৫ লাখ টাকার প্রাইম পার্সোনাল লোন নিতে পারব?",
+            "bn",
+            "হ্যাঁ, ৩০ বছর বয়সী একজন ৳৫,০০,০০০-এর প্রাইম পার্সোনাল লোন নিতে পারবেন।",
+        ),
+        # A deposit's amount is what the applicant has (seed 003's wording).
+        (
+            "Can a 16-year-old with 5,000 taka open Prime First Account?",
+            "en",
+            "Yes, a 16-year-old with ৳5,000 can open",
+        ),
+    ],
+)
+def test_a_loan_amount_is_the_loan_not_the_applicants_money(
+    services: Services, text: str, language: str, first: str
+) -> None:
+    assert ask(services, text, language=language)["message"].startswith(first)
