@@ -128,7 +128,13 @@ def tenure_item(a: Amount, svc: Services, lang: str) -> str:
 def _amount_item(a: Amount, svc: Services, lang: str) -> str:
     label = a.label_bn if lang == "bn" else a.label[:1].lower() + a.label[1:]
     note = f" ({a.note[:1].lower() + a.note[1:]})" if a.note and lang == "en" else ""
-    return f"{label} {svc.templates.amount(a.amount, a.unit, lang)}{note}"
+    # A fee of ৳0 is said as a banker says it: free.
+    value = (
+        svc.templates.t("free", lang)
+        if a.unit == "BDT" and a.amount == 0
+        else svc.templates.amount(a.amount, a.unit, lang)
+    )
+    return f"{label} {value}{note}"
 
 
 def _rules(p: Product, aspects: list[str], general: bool, svc: Services, lang: str) -> list[str]:
