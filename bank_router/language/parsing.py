@@ -164,8 +164,8 @@ def _is_money(t: str, m: re.Match[str], cued: bool) -> bool:
     if (
         _JOINED_BEFORE.search(before)
         or _JOINED_AFTER.match(after)
-        # Ids are never written with separators, so "loan 50,000" is still money.
-        or (num.isdigit() and _ID_BEFORE.search(before))
+        # Ids are never written with separators or multipliers, so "loan 50,000" and "loan 5 lakh" are money.
+        or (num.isdigit() and not m["mult"] and _ID_BEFORE.search(before))
         or _AGE_BEFORE.search(before)
         or _UNIT_AFTER.match(after)
     ):
@@ -259,6 +259,11 @@ _YEARLY = _re(
 )
 
 
+_NEXT_TO_INCOME = _re(
+    r"\s*(?:taka|tk\.?|bdt|টাকা)?\s*(?:monthly|a month|per month|yearly|a year|per year|মাসিক|বার্ষিক)?\s*"
+)
+
+
 def parse_monthly_income(text: str) -> float | None:
     """Monthly income stated in text; yearly figures are divided by 12."""
     t = _prep(text)
@@ -267,7 +272,9 @@ def parse_monthly_income(text: str) -> float | None:
         after = [a for a in amounts if cue.end() <= a.start <= cue.end() + 60]
         # Bangla puts the verb last ("৫০ হাজার টাকা আয় করি"), so also look before the cue.
         before = [a for a in amounts if cue.start() - 40 <= a.end <= cue.start()]
-        amount = after[0] if after else (before[-1] if before else None)
+        # "with 40000 income, a loan of 3 lakh": an amount right before the word is the income, whatever follows.
+        adjacent = [a for a in before if _NEXT_TO_INCOME.fullmatch(t[a.end : cue.start()])]
+        amount = adjacent[-1] if adjacent else after[0] if after else (before[-1] if before else None)
         if amount is None:
             continue
         window = t[max(0, min(cue.start(), amount.start) - 20) : max(cue.end(), amount.end) + 20]

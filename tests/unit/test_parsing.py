@@ -659,3 +659,18 @@ def test_amounts_are_grouped_as_each_language_reads_them(value: float, en: str, 
     assert tpl.money(value, "en") == en and tpl.money(value, "bn") == bn
     # The output guard reads either grouping back as the same figure.
     assert numbers_in(en) & numbers_in(bn) == {canonical(value)}
+
+
+@pytest.mark.parametrize(
+    ("text", "income", "amounts"),
+    [
+        # The amount right before "income" is the income, though a loan amount follows it.
+        ("Can a 30 year old with 40000 income get Prime Personal Loan of 3 lakh?", 40000.0, [40000.0, 300000.0]),
+        ("৫০ হাজার টাকা আয় করি, ৩ লাখ টাকার লোন চাই", 50000.0, [50000.0, 300000.0]),
+        # A multiplier makes an amount of what would otherwise read as an id ("loan 123").
+        ("income 50000 taka, loan 5 lakh", 50000.0, [50000.0, 500000.0]),
+    ],
+)
+def test_income_and_loan_amount_are_told_apart(text: str, income: float, amounts: list[float]) -> None:
+    assert parse_monthly_income(text) == income
+    assert parse_amounts(text) == amounts
