@@ -27,7 +27,8 @@ from graphs.support_facts import CONTACT, fact_values
 from nodes.entities import last_user_text, opens_follow_up
 
 AGENT = "support_graph"
-CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase
+CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase ...
+CUE_SHARE = 0.4  # ... raise a topic the classifier gives at least this share of its best one
 FOLLOW_UP_BOOST = 0.3  # a follow-up's pick leans to the topic under discussion
 KEEP_LAST_BELOW = 0.3  # a weak pick in a follow-up keeps the topic under discussion
 URGENT_WITHIN = 5  # with a sign of money at risk, an urgent topic among the top five...
@@ -60,8 +61,12 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
     lexical, semantic = classifier_views(text, svc.catalog)
     pred = svc.topics.predict(lexical, svc.embedder.encode([semantic])[0])
     scores = dict(pred.scores)
+    top = max(scores.values(), default=0.0)
     for tid in cued:
-        scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
+        # "how much does it cost to send money to bKash?" says "send money", but asks the fee: a cue does not
+        # lift a topic the classifier all but ruled out over the one it chose.
+        if scores.get(tid, 0.0) >= CUE_SHARE * top:
+            scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
     if follow_up and last in scores:
         scores[last] += FOLLOW_UP_BOOST
     ranked = sorted(scores, key=lambda t: scores[t], reverse=True)

@@ -124,6 +124,12 @@ def test_the_state_of_an_application_is_answered_by_support_not_the_guide(servic
     assert ask(services, "How do I apply for a credit card?")["agent"] == "onboarding_graph"
 
 
+def test_a_cue_does_not_lift_a_topic_the_classifier_ruled_out(services: Services) -> None:
+    # "send money" is a cue of the how-to topic; the question asks what it costs.
+    a = ask(services, "how much does it cost to send money to bkash?")
+    assert a["sources"][0] == "knowledge/support/charges_disputes/transfer_and_add_money_fees.md", a["sources"]
+
+
 def test_small_talk_is_answered_not_refused(services: Services) -> None:
     for text in ("thanks, bye", "hello there", "what can you do?"):
         a = ask(services, text)
