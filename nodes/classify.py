@@ -69,6 +69,8 @@ SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this lik
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
 TOPIC_SURE = 0.8  # a support topic this sure (small talk aside) is not refused as out of scope ...
 TOPIC_SURE_SUPPORT = 0.3  # ... when the router gives everyday service at least this
+CUED_TOPIC_SURE = 0.5  # a topic whose own cue phrase the message uses, read as that topic this surely ...
+CUED_TOPIC_SUPPORT = 0.1  # ... is served when the router gives everyday service at least this
 URGENT_OVER_POLICY = 0.85  # a sign of money at risk outweighs a policy backstop less sure than this
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -224,11 +226,19 @@ def _sure_topic(top: Prediction, svc: Services) -> bool:
     return top.confidence >= TOPIC_SURE and svc.catalog.support[top.label].meta.area != SMALL_TALK_AREA
 
 
-def _out_of_scope_but_sure(route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any]) -> Route:
-    """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely."""
-    if route.get("reason") != "out_of_scope" or pred.scores.get(SUPPORT, 0.0) < TOPIC_SURE_SUPPORT:
+def _out_of_scope_but_sure(
+    route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any], ents: Entities
+) -> Route:
+    """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely:
+    the topic classifier is sure of it, or uses the topic's own cue phrase and reads it as that topic."""
+    support = pred.scores.get(SUPPORT, 0.0)
+    if route.get("reason") != "out_of_scope" or support < CUED_TOPIC_SUPPORT:
         return route
-    if _sure_topic(svc.topics.predict(*views), svc):
+    top = svc.topics.predict(*views)
+    # Small talk ("make your name Steve") has no facts to give; a service topic (the hotline) has.
+    factual = bool(svc.catalog.support[top.label].meta.facts)
+    cued = top.label in ents.get("topics", []) and top.confidence >= CUED_TOPIC_SURE and factual
+    if (support >= TOPIC_SURE_SUPPORT and _sure_topic(top, svc)) or cued:
         return {"agent": SUPPORT, "confidence": 0.55, "reason": "support topic sure"}
     return route
 
@@ -339,7 +349,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
-        route = _out_of_scope_but_sure(route, pred, svc, (lexical, vector))
+        route = _out_of_scope_but_sure(route, pred, svc, (lexical, vector), state["entities"])
     if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
         # Money at risk is answered, never asked about; a doubtful everyday question may be.
         route = _vague_service(route, pred, svc, (lexical, vector), text, state["entities"])

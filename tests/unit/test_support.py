@@ -130,6 +130,20 @@ def test_a_cue_does_not_lift_a_topic_the_classifier_ruled_out(services: Services
     assert a["sources"][0] == "knowledge/support/charges_disputes/transfer_and_add_money_fees.md", a["sources"]
 
 
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("আমার ডেবিট কার্ড এখনো হাতে পাইনি, ১০ দিন হয়ে গেল", "cards/card_delivery"),
+        ("চেক বই কীভাবে অর্ডার করব?", "account_care/order_cheque_book"),
+        ("বিদেশ থেকে ভাই টাকা পাঠিয়েছে, কবে আসবে?", "transfers/incoming_transfer_not_showing"),
+    ],
+)
+def test_bangla_service_questions_reach_their_topic(services: Services, text: str, topic: str) -> None:
+    # The English sentence model reads Bangla through the lexicon's glosses (চেক বই: cheque book ...).
+    a = ask(services, text, language="bn")
+    assert a["sources"][0] == f"knowledge/support/{topic}.md", a["sources"]
+
+
 def test_small_talk_is_answered_not_refused(services: Services) -> None:
     for text in ("thanks, bye", "hello there", "what can you do?"):
         a = ask(services, text)
