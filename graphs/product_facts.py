@@ -114,14 +114,25 @@ def _is_tenure(a: Amount) -> bool:
     return a.unit in ("months", "years")
 
 
-def tenure_item(a: Amount, svc: Services, lang: str) -> str:
-    """ "12 months at 8% a year": the term, and the rate its note gives (rates live in the note per term)."""
-    term = svc.templates.amount(a.amount, a.unit, lang)
-    if not any(ch.isdigit() for ch in a.label):  # "Minimum tenure": a bound, not one of the terms offered
-        return f"{a.label_bn if lang == 'bn' else a.label[:1].lower() + a.label[1:]} {term}"
+def _offered(a: Amount) -> bool:
+    """One of the terms offered ("12 months"), not a bound ("Minimum tenure")."""
+    return any(ch.isdigit() for ch in a.label)
+
+
+def _term_rate(a: Amount) -> float | None:
+    """The rate a term's note gives (rates live in the note per term)."""
     rate = _RATE_IN_NOTE.search(a.note or "")
-    if rate:
-        return svc.templates.t("info_tenure_rate", lang, term=term, rate=svc.templates.pct(float(rate[1]), lang))
+    return float(rate[1]) if rate else None
+
+
+def tenure_item(a: Amount, svc: Services, lang: str) -> str:
+    """ "12 months at 8% a year": the term, and its own rate."""
+    term = svc.templates.amount(a.amount, a.unit, lang)
+    if not _offered(a):
+        return f"{a.label_bn if lang == 'bn' else a.label[:1].lower() + a.label[1:]} {term}"
+    rate = _term_rate(a)
+    if rate is not None:
+        return svc.templates.t("info_tenure_rate", lang, term=term, rate=svc.templates.pct(rate, lang))
     return term
 
 
@@ -170,13 +181,13 @@ def _months(a: Amount) -> float:
 def asked_term(p: Product, tenure: int | None, svc: Services, lang: str, nm: str) -> str | None:
     """ "For 24 months, Prime Fixed Deposit pays 8.25% a year.": the rate of the term asked, when the product
     offers that term with a rate of its own."""
+    if not tenure:
+        return None
     for a in p.limits:
-        rate = _RATE_IN_NOTE.search(a.note or "")
-        if tenure and _is_tenure(a) and rate and any(ch.isdigit() for ch in a.label) and _months(a) == tenure:
+        rate = _term_rate(a)
+        if _is_tenure(a) and _offered(a) and rate is not None and _months(a) == tenure:
             term = svc.templates.amount(a.amount, a.unit, lang)
-            return svc.templates.t(
-                "info_asked_tenure", lang, term=term, name=nm, rate=svc.templates.pct(float(rate[1]), lang)
-            )
+            return svc.templates.t("info_asked_tenure", lang, term=term, name=nm, rate=svc.templates.pct(rate, lang))
     return None
 
 

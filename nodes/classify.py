@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -227,14 +229,14 @@ def _sure_topic(top: Prediction, svc: Services) -> bool:
 
 
 def _out_of_scope_but_sure(
-    route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any], ents: Entities
+    route: Route, pred: Prediction, svc: Services, topics: Callable[[], Prediction], ents: Entities
 ) -> Route:
     """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely:
     the topic classifier is sure of it, or uses the topic's own cue phrase and reads it as that topic."""
     support = pred.scores.get(SUPPORT, 0.0)
     if route.get("reason") != "out_of_scope" or support < CUED_TOPIC_SUPPORT:
         return route
-    top = svc.topics.predict(*views)
+    top = topics()
     # Small talk ("make your name Steve") has no facts to give; a service topic (the hotline) has.
     factual = bool(svc.catalog.support[top.label].meta.facts)
     cued = top.label in ents.get("topics", []) and top.confidence >= CUED_TOPIC_SURE and factual
@@ -244,13 +246,13 @@ def _out_of_scope_but_sure(
 
 
 def _vague_service(
-    route: Route, pred: Prediction, svc: Services, views: tuple[Any, Any], text: str, ents: Entities
+    route: Route, pred: Prediction, svc: Services, topics: Callable[[], Prediction], text: str, ents: Entities
 ) -> Route:
     """A support pick the router doubted, or too short to name anything: answer, ask back, or refuse."""
     rescued = route.get("reason") == "banking words, served"
     if not (rescued or _vague(text, ents)):
         return route
-    top = svc.topics.predict(*views)
+    top = topics()
     if top.confidence >= SMALL_TALK_SURE and svc.catalog.support[top.label].meta.area == SMALL_TALK_AREA:
         # "Who's behind this chat?" is short and names nothing, but a greeting or a question about the
         # assistant is answered as such, never asked about.
@@ -342,6 +344,12 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     lexical, semantic = classifier_views(text, svc.catalog)
     vector = svc.embedder.encode([semantic])[0]
     pred = svc.classifier.predict(lexical, vector)
+
+    @cache
+    def topics() -> Prediction:
+        """The support topics' reading, computed once and only for the turns that need it."""
+        return svc.topics.predict(lexical, vector)
+
     waiting_for = str((state.get("workflow") or {}).get("agent") or "loan_scoring_graph")
     if waiting(state) and _workflow_reply(pred, text, state["entities"], waiting_for):
         route: Route = {"agent": waiting_for, "confidence": 0.9, "reason": "workflow reply"}
@@ -349,10 +357,10 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
-        route = _out_of_scope_but_sure(route, pred, svc, (lexical, vector), state["entities"])
+        route = _out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
     if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
         # Money at risk is answered, never asked about; a doubtful everyday question may be.
-        route = _vague_service(route, pred, svc, (lexical, vector), text, state["entities"])
+        route = _vague_service(route, pred, svc, topics, text, state["entities"])
     searching = runtime.context.options.include_rag
     if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.

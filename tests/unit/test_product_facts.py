@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bank_router.language.classifier import Prediction
+from bank_router.language.parsing import parse_tenure
 from bank_router.services import Services
 from bank_router.turn.state import Entities
 from nodes.classify import decide
@@ -99,9 +100,22 @@ def test_the_asked_term_is_answered_first(services: Services, text: str, languag
     assert "3 months" in a["message"] or "৩ মাস" in a["message"]
 
 
-def test_an_age_is_not_a_term(services: Services) -> None:
-    a = ask(services, "Can a 30-year-old open a Prime Fixed Deposit?")
-    assert not a["message"].startswith("For ")
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("Prime Fixed Deposit for two years", 24),
+        ("fixd deposit for 1 yer", 12),
+        ("৩ বছর মেয়াদে", 36),
+        ("6 maser dps", 6),
+        # Ages, time ago and rates are not terms.
+        ("Can a 30-year-old open a Prime Fixed Deposit?", None),
+        ("৩০ বছর বয়সী", None),
+        ("I opened it 2 years ago", None),
+        ("the rate is 8% a year", None),
+    ],
+)
+def test_a_term_is_read_and_an_age_is_not(text: str, months: int | None) -> None:
+    assert parse_tenure(text) == months
 
 
 @pytest.mark.parametrize(
