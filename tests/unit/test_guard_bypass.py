@@ -90,6 +90,12 @@ def test_one_domain_per_turn_or_per_comparison_is_answered(services: Services, t
         "Can my brother act as a guarantor for my home loan?",
         "Can my son act as a nominee on my fixed deposit?",
         "ঋণ শোধ না করে বিদেশে চলে গেলে কী হয়?",
+        # Someone else in a transfer or a fraud report, not someone else's data asked for.
+        "My sister still hasn't received the money I sent her on Sunday",
+        "Why has my father's transaction to me not arrived yet?",
+        "Somebody else made a card payment on my account, I didn't do it",
+        # "all the time" spans no products: a fees question, not a cross-domain ranking.
+        "I've used this account all the time, so why do I suddenly pay more fees on it?",
     ],
 )
 def test_allowed_cases_stay_allowed(services: Services, text: str) -> None:
