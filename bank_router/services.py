@@ -70,7 +70,9 @@ def _fit(examples: list[Example], catalog: Catalog, embedder: Embedder, vectors:
     if todo:
         vectors.update(zip(todo, embedder.encode(todo), strict=True))
     x = np.stack([vectors[v[1]] for v in views])
-    return IntentClassifier(embedder).fit([v[0] for v in views], [v[1] for v in views], [e.label for e in examples], x)
+    lexical, semantic = [v[0] for v in views], [v[1] for v in views]
+    weights = [e.weight for e in examples]
+    return IntentClassifier(embedder).fit(lexical, semantic, [e.label for e in examples], x, weights)
 
 
 def train_classifiers(

@@ -27,7 +27,7 @@ from bank_router.language.embeddings import Embedder
 log = structlog.get_logger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
-VERSION = "6"  # bump when features or the cached format change, so cached models are retrained
+VERSION = "7"  # bump when features or the cached format change, so cached models are retrained
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NGRAM_RANGE = (2, 5)
 _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
@@ -44,6 +44,7 @@ class Prediction:
 class Example:
     text: str
     label: str
+    weight: float = 1.0  # how much the row counts within its class (a public intent's rows share a budget)
 
 
 def _mask(folded: str, catalog: Catalog) -> str:
@@ -68,6 +69,17 @@ def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
     glosses = [eng for bn, eng in catalog.gloss.items() if bn in masked]
     semantic = f"{masked} {' '.join(glosses)}".strip() if glosses else masked
     return lexical, semantic
+
+
+def balanced_weights(labels: list[str], weights: list[float] | None = None) -> NDArray[np.float64]:
+    """Sample weights under which every class weighs the same: n / (classes * class total), per row."""
+    w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
+    totals: dict[str, float] = {}
+    for label, x in zip(labels, w, strict=True):
+        totals[label] = totals.get(label, 0.0) + float(x)
+    scale = float(w.sum()) / len(totals)
+    out: NDArray[np.float64] = w * np.array([scale / totals[label] for label in labels])
+    return out
 
 
 def _softmax(z: Any) -> NDArray[np.float64]:
@@ -173,22 +185,30 @@ class IntentClassifier:
         self._sem: LinearHead | None = None
 
     def fit(
-        self, lexical: list[str], semantic: list[str], labels: list[str], vectors: NDArray[np.float32] | None = None
+        self,
+        lexical: list[str],
+        semantic: list[str],
+        labels: list[str],
+        vectors: NDArray[np.float32] | None = None,
+        weights: list[float] | None = None,
     ) -> IntentClassifier:
-        """`vectors` are the semantic texts' embeddings when the caller computed them already.
+        """`vectors` are the semantic texts' embeddings when the caller computed them already; `weights`, each
+        row's weight within its class (every class then weighs the same, as sklearn's "balanced" does by count).
 
         Trains with scikit-learn (imported here only) and keeps plain data, so serving needs neither it nor scipy."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=2)
-        lex = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
-        sem = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+        lex = LogisticRegression(C=8.0, max_iter=3000)
+        sem = LogisticRegression(C=4.0, max_iter=3000)
         x_lex = tfidf.fit_transform(lexical)
         x_sem = self._embedder.encode(semantic) if vectors is None else vectors
+        w = balanced_weights(labels, weights)
         # The two heads are independent: fit them side by side (the solvers' numpy work releases the GIL).
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for done in [pool.submit(lex.fit, x_lex, labels), pool.submit(sem.fit, x_sem, labels)]:
+            fits = [pool.submit(lex.fit, x_lex, labels, sample_weight=w), pool.submit(sem.fit, x_sem, labels, w)]
+            for done in fits:
                 done.result()
         self.labels = [str(c) for c in lex.classes_]
         self._tfidf = CharTfidf.from_sklearn(tfidf)
