@@ -57,6 +57,7 @@ _APPLICATION_STATUS = re.compile(
 )
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
 STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent", "everyday banking, leaning")
+FACT_SHEET_ASPECTS = 2  # a named product's facts asked this many at once are its fact sheet's to answer
 WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
 SUPPORT = "support_graph"
 SCORING_CLOSE = 0.3  # loan scoring this likely, beside a servicing pick that asks for no record
@@ -64,6 +65,7 @@ PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answer
 VAGUE_SERVICE_WORDS = 4
 VAGUE_WORDS = 6  # a support question this short that names nothing may be too vague to answer
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
+VAGUE_TORN = 0.75  # ... or when its second topic is nearly as likely as its first ("what are the charges?")
 VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely and no banking word is used
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
 SMALL_TALK_SURE = 0.5  # a short turn the topics read this surely as small talk is answered as small talk
@@ -144,7 +146,9 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         if label == OUT_OF_SCOPE and (service or (worded and support >= SUPPORT_LEANS)):
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
-        if not cue and not (ents.get("banking") and p < 0.75):
+        # "Something for my family": a vague banking ask (the clarification class) is nearly as likely.
+        torn = label == OUT_OF_SCOPE and pred.scores.get("clarification_agent", 0.0) >= VAGUE_OUT * p
+        if not cue and not torn and not (ents.get("banking") and p < 0.75):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         alt, q = _best_answering(pred, ents)
         if named and q >= 0.1:
@@ -214,6 +218,17 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
     return {"agent": label, "confidence": p, "reason": "classifier"}
 
 
+def _fact_sheet(route: Route, pred: Prediction, ents: Entities) -> Route:
+    """Several facts of one named product ("the age limit, and what documents?"), with none of the asker's own
+    figures to judge: the product's fact sheet answers them all, not the eligibility check or the guide."""
+    named = len(ents.get("products", [])) == 1 and not ents.get("compares")
+    asks = len(ents.get("aspects", [])) >= FACT_SHEET_ASPECTS and not any(k in ents for k in ("age", "income"))
+    if route["agent"] in ("eligibility_graph", "onboarding_graph") and named and asks:
+        q = pred.scores.get("product_info_graph", 0.0)
+        return {"agent": "product_info_graph", "confidence": max(q, 0.55), "reason": "facts of one product"}
+    return route
+
+
 def _vague(text: str, ents: Entities) -> bool:
     """A short question that names nothing: no topic cue, product, term or kind of product."""
     keys = ("topics", "products", "implied", "terms", "types", "verticals", "guides", "urgent")
@@ -264,7 +279,9 @@ def _vague_service(
     if plain and not rescued and not sure and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
         # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
         return {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
-    if top.confidence < VAGUE_TOPIC or (not rescued and support < VAGUE_SUPPORT):
+    ranked = sorted(top.scores.values(), reverse=True)
+    torn = len(ranked) > 1 and ranked[1] >= VAGUE_TORN * ranked[0]
+    if top.confidence < VAGUE_TOPIC or torn or (not rescued and support < VAGUE_SUPPORT):
         # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
         options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
         return {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
@@ -358,6 +375,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
         route = _out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
+        route = _fact_sheet(route, pred, state["entities"])
     if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
         # Money at risk is answered, never asked about; a doubtful everyday question may be.
         route = _vague_service(route, pred, svc, topics, text, state["entities"])
