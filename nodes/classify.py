@@ -48,6 +48,12 @@ _MY_RECORDS = re.compile(
     r"payments?|charges?|spending|card|cards|transfer|transfers|limit|savings)\b"
     r"|(আমার|আমাদের)\s+(\S+\s+){0,2}(ব্যালেন্স|হিসাব|অ্যাকাউন্ট|একাউন্ট|লেনদেন|টাকা|বেতন|স্টেটমেন্ট|কার্ড)"
 )
+# A wrong done to the customer, and the customer asking where to report it.
+_REPORTS_WRONG = re.compile(
+    r"^(?=.*\b(asked me|asking me|asks me|demanded|demanding|wanted|threatened me|threatening me|forced me|"
+    r"pressured me|offered me|told me to)\b).*\b(report|complain|complaint|whom do i tell|who do i tell|where do i go)"
+    r"\b"
+)
 # "Has my credit card application been approved yet?": the state of an application already made, which the
 # support topic answers (decision times, tracking), not the guide to applying.
 _APPLICATION_STATUS = re.compile(
@@ -131,6 +137,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         # guard's rule (which counts the session's earlier turns too) passed, and decides that.
         alt, q = _best_answering(pred, ents)
         return {"agent": alt, "confidence": max(q, 0.5), "reason": "one domain, comparison rule passed"}
+    if label == "policy_guard" and p < URGENT_OVER_POLICY and _REPORTS_WRONG.search(folded):
+        # "A bank officer asked me for a bribe, where do I report him?" names the wrong the backstop learnt to
+        # refuse, but the customer is reporting it; the rules in policy/ have already passed the turn.
+        return {"agent": SUPPORT, "confidence": 0.6, "reason": "reports a wrong done to them"}
     if label == "policy_guard" and ents.get("urgent") and p < URGENT_OVER_POLICY:
         # "I already read him the code, what now?" sounds like the scams the backstop learnt to refuse,
         # but the customer is the one at risk; the rules in policy/ have already passed the turn.
