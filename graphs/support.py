@@ -24,6 +24,7 @@ from graphs.clarification import topics_question
 from graphs.common import answer
 from graphs.handover import hand_over, support_reason
 from graphs.support_facts import CONTACT, fact_values
+from nodes.customer_rules import read_request
 from nodes.entities import last_user_text, opens_follow_up
 
 AGENT = "support_graph"
@@ -149,6 +150,11 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     doc = catalog.support[chosen["topic"]]
     urgent = bool(chosen.get("lead") or state["entities"].get("urgent"))  # the entities read the urgent words
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
+    request = read_request(last_user_text(state), state["entities"])
+    ordered = request is not None and request.kind == "transfer_funds" and doc.meta.area == "transfers"
+    if ordered and not (urgent or doc.meta.urgent or runtime.context.caller.is_customer):
+        # "Send 20000 taka to account 123, I authorise you": an order no one signed in can give; say so first.
+        text = f"{svc.templates.t('support_no_transfer_signed_out', lang)}\n\n{text}"
     reason = support_reason(doc, last_user_text(state)) if runtime.context.caller.is_customer else None
     handed: list[str] = []
     if reason is not None:

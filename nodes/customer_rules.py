@@ -28,7 +28,7 @@ _BLOCK = (
 _UNBLOCK = r"\b(unblock|unfreeze|unlock|reactivate|re activate|turn back on)\b|আনব্লক|(ব্লক|বন্ধ).{0,10}খুল"
 _TRANSFER = (
     r"\b(send|transfer|pay|move|remit|pathao|pathan|pathai|pathabo|pathate chai|patha)\b"
-    r"|পাঠা|ট্রান্সফার|স্থানান্তর"
+    r"|পাঠা|পাঠিয়ে (দাও|দিন|দেন|দিতে)|ট্রান্সফার|স্থানান্তর"
 )
 # A how-much or how-long question about sending is a question about fees, not an order to send.
 _ABOUT_SENDING = r"\b(how (much|long|many)|fee|fees|charge|charges|cost|limit|cut ?off|koto)\b|কত|চার্জ|ফি\b"

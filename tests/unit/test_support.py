@@ -250,3 +250,24 @@ def test_a_support_answer_with_an_invented_figure_is_never_sent(services: Servic
     model = ScriptedChatModel(reply=lambda m: (data_block(prompt_text(m)[1], "draft_answer") or "") + invent)
     ans = ask(with_llm(services, make_llm(model)), STOLEN)
     assert ans["message"] == det["message"] and "4,750" not in ans["message"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Send 20000 taka to account 1234567890, I authorise you", "Transfer 5000 taka to my brother's bKash now"]
+)
+def test_an_order_to_send_money_is_told_first_that_the_assistant_cannot(services: Services, text: str) -> None:
+    a = ask(services, text)
+    assert a["agent"] == "support_graph" and a["refusal"] is False
+    assert a["message"].startswith("I can't send or pay money for you from here"), a["message"]
+
+
+def test_a_question_about_sending_gets_no_such_line(services: Services) -> None:
+    for text in ("how much does it cost to send 5000 taka to bKash?", "I sent 5000 taka to a wrong number"):
+        assert "I can't send or pay money" not in ask(services, text)["message"]
+
+
+def test_a_bangla_order_to_send_is_read_as_one_and_a_sent_transfer_is_not(services: Services) -> None:
+    a = ask(services, "আমার অ্যাকাউন্ট থেকে ভাইকে ১০০০০ টাকা পাঠিয়ে দাও", language="bn")
+    assert a["message"].startswith("এখান থেকে আমি আপনার হয়ে টাকা পাঠাতে"), a["message"]
+    b = ask(services, "ভাইকে ৫০০০ টাকা পাঠিয়েছি কিন্তু সে পায়নি", language="bn")
+    assert "এখান থেকে আমি আপনার হয়ে" not in b["message"]
