@@ -19,7 +19,7 @@ from bank_router.language.classifier import classifier_views
 from bank_router.language.parsing import fold
 from bank_router.services import Services
 from bank_router.turn.context import Caller, Context
-from bank_router.turn.state import RouterState
+from bank_router.turn.state import Entities, RouterState
 from graphs.clarification import topics_question
 from graphs.common import answer
 from graphs.handover import hand_over, support_reason
@@ -28,6 +28,7 @@ from nodes.customer_rules import read_request
 from nodes.entities import last_user_text, opens_follow_up
 
 AGENT = "support_graph"
+TRANSFERS = "transfers"  # the area whose topics answer an order to send money with the how-to
 CUE_BOOST = 0.25  # a customer's own words matching a topic's cue phrase ...
 CUE_SHARE = 0.4  # ... raise a topic the classifier gives at least this share of its best one
 FOLLOW_UP_BOOST = 0.3  # a follow-up's pick leans to the topic under discussion
@@ -138,6 +139,11 @@ def render(
     return "\n\n".join(parts), docs
 
 
+def _orders_transfer(text: str, ents: Entities) -> bool:
+    request = read_request(text, ents)
+    return request is not None and request.kind == "transfer_funds"
+
+
 def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     svc, lang = runtime.context.services, state["language"]
     chosen = state["pick"]
@@ -150,12 +156,12 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     doc = catalog.support[chosen["topic"]]
     urgent = bool(chosen.get("lead") or state["entities"].get("urgent"))  # the entities read the urgent words
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
-    request = read_request(last_user_text(state), state["entities"])
-    ordered = request is not None and request.kind == "transfer_funds" and doc.meta.area == "transfers"
-    if ordered and not (urgent or doc.meta.urgent or runtime.context.caller.is_customer):
+    said = last_user_text(state)
+    calm_transfer = doc.meta.area == TRANSFERS and not (urgent or doc.meta.urgent)
+    if calm_transfer and not runtime.context.caller.is_customer and _orders_transfer(said, state["entities"]):
         # "Send 20000 taka to account 123, I authorise you": an order no one signed in can give; say so first.
         text = f"{svc.templates.t('support_no_transfer_signed_out', lang)}\n\n{text}"
-    reason = support_reason(doc, last_user_text(state)) if runtime.context.caller.is_customer else None
+    reason = support_reason(doc, said) if runtime.context.caller.is_customer else None
     handed: list[str] = []
     if reason is not None:
         note, handed = hand_over(runtime, lang, reason, {"topic": doc.meta.id})

@@ -71,7 +71,7 @@ PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answer
 VAGUE_SERVICE_WORDS = 4
 VAGUE_WORDS = 6  # a support question this short that names nothing may be too vague to answer
 VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
-VAGUE_TORN = 0.75  # ... or when its second topic is nearly as likely as its first ("what are the charges?")
+NEARLY = 0.75  # a second reading this share of the first is nearly as likely: ask, do not pick or refuse
 VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely and no banking word is used
 VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
 SMALL_TALK_SURE = 0.5  # a short turn the topics read this surely as small talk is answered as small talk
@@ -157,7 +157,7 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         # "Something for my family": a vague banking ask (the clarification class) is nearly as likely.
-        torn = label == OUT_OF_SCOPE and pred.scores.get("clarification_agent", 0.0) >= VAGUE_OUT * p
+        torn = label == OUT_OF_SCOPE and pred.scores.get("clarification_agent", 0.0) >= NEARLY * p
         if not cue and not torn and not (ents.get("banking") and p < 0.75):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         alt, q = _best_answering(pred, ents)
@@ -289,11 +289,11 @@ def _vague_service(
     if plain and not rescued and not sure and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
         # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
         return {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
-    ranked = sorted(top.scores.values(), reverse=True)
-    torn = len(ranked) > 1 and ranked[1] >= VAGUE_TORN * ranked[0]
+    options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
+    # "What are the charges?": the two likeliest topics are nearly tied.
+    torn = len(options) > 1 and top.scores[options[1]] >= NEARLY * top.scores[options[0]]
     if top.confidence < VAGUE_TOPIC or torn or (not rescued and support < VAGUE_SUPPORT):
-        # "What are the charges?": everyday banking, but which charge? Ask, offering the likeliest two.
-        options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
+        # Everyday banking, but which charge? Ask, offering the likeliest two.
         return {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
     return route
 

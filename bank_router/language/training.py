@@ -41,10 +41,9 @@ def topic_of_intent(catalog: Catalog) -> dict[str, str]:
     return {i: tid for tid, d in catalog.support.items() for i in d.meta.intents}
 
 
-def _budgeted(rows: list[dict[str, str]], budget: float | None) -> dict[str, float]:
-    """Each row's weight when an intent's rows share `budget` (None: each row weighs 1)."""
-    n = Counter(r["intent"] for r in rows)
-    return {r["intent"]: 1.0 if budget is None else min(1.0, budget / n[r["intent"]]) for r in rows}
+def _budgeted(rows: list[dict[str, str]], budget: float) -> dict[str, float]:
+    """Each intent's row weight when its rows share `budget` (a row never weighs more than 1)."""
+    return {intent: min(1.0, budget / n) for intent, n in Counter(r["intent"] for r in rows).items()}
 
 
 def topic_examples(catalog: Catalog, public_dir: Path, phrasings_dir: Path, per_intent: float) -> list[Example]:
