@@ -110,6 +110,9 @@ def test_one_domain_per_turn_or_per_comparison_is_answered(services: Services, t
         "ঘুষ চাইলে কোথায় অভিযোগ করব?",
         "There is a withdrawal on my account that is not mine",
         "Someone did a SIM swap on my number and got my OTP, what now?",
+        # Someone else acted on my account: reported, not another person's data asked for.
+        "Somebody conducted a transaction on my card that I never authorised",
+        "My brother is still getting no arrival of the transaction I sent him",
         # "all the time" spans no products: a fees question, not a cross-domain ranking.
         "I've used this account all the time, so why do I suddenly pay more fees on it?",
     ],
