@@ -174,6 +174,10 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
         # "I want to talk to someone in customer care": a support topic's own words, and a staff tool
         # the classifier was unsure of.
         return {"agent": SUPPORT, "confidence": 0.55, "reason": "support cue over an unsure staff pick"}
+    if label in STAFF_AGENTS and not ents.get("ids") and _REPORTS_WRONG.search(folded):
+        # "A collection agent threatened me over a loan, how do I complain?" names a loan, but no record is
+        # asked: the customer reports a wrong done to them.
+        return {"agent": SUPPORT, "confidence": 0.6, "reason": "reports a wrong done to them"}
     if label in STAFF_AGENTS:
         about_product = ents.get("products") or ents.get("implied") or ents.get("types")
         if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):

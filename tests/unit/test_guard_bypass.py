@@ -113,6 +113,9 @@ def test_one_domain_per_turn_or_per_comparison_is_answered(services: Services, t
         # Someone else acted on my account: reported, not another person's data asked for.
         "Somebody conducted a transaction on my card that I never authorised",
         "My brother is still getting no arrival of the transaction I sent him",
+        # A loan named, but a wrong reported, not a record asked for.
+        "A loan collection agent threatened me, how do I file a complaint?",
+        "My loan collector pressured me for a bribe, whom do I tell?",
         # "all the time" spans no products: a fees question, not a cross-domain ranking.
         "I've used this account all the time, so why do I suddenly pay more fees on it?",
     ],
