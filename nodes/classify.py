@@ -10,9 +10,9 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from bank_router.knowledge.catalog import SMALL_TALK_AREA
 from bank_router.language.classifier import OUT_OF_SCOPE, Prediction, classifier_views
 from bank_router.language.parsing import fold
-from bank_router.language.training import SMALL_TALK_AREA
 from bank_router.services import Services
 from bank_router.tools import TOOLS
 from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
@@ -99,8 +99,16 @@ def _best_answering(pred: Prediction, ents: Entities) -> tuple[str, float]:
     return label, pred.scores.get(label, 0.0)
 
 
-def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_below: float, folded: str) -> Route:
-    """Turn the classifier's scores into a route; every branch says why in `reason`."""
+def decide(
+    pred: Prediction,
+    ents: Entities,
+    memory: dict[str, Any],
+    clarify_below: float,
+    folded: str,
+    small_talk: frozenset[str] = frozenset(),
+) -> Route:
+    """Turn the classifier's scores into a route; every branch says why in `reason`. `small_talk` are the
+    support topics of greetings and questions about the assistant."""
     label, p = pred.label, pred.confidence
     last = memory.get("last_agent")
     named = bool(ents.get("products") or ents.get("terms") or ents.get("implied") or ents.get("policies"))
@@ -152,8 +160,11 @@ def decide(pred: Prediction, ents: Entities, memory: dict[str, Any], clarify_bel
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "policy"}
         support = pred.scores.get(SUPPORT, 0.0)
         service = label == OUT_OF_SCOPE and ents.get("service")
-        worded = cue or ents.get("topics")  # a product word, or a support topic's own cue phrase ("your name")
-        if label == OUT_OF_SCOPE and (service or (worded and support >= SUPPORT_LEANS)):
+        # A product word, or a support topic's own cue phrase ("card delivery"); a small-talk cue ("hello",
+        # "your name") is no banking word: "how do you say hello in Japanese" needs the router to lean further.
+        worded = cue or ents.get("topics")
+        lean = SUPPORT_UNSURE if not cue and set(ents.get("topics", [])) <= small_talk else SUPPORT_LEANS
+        if label == OUT_OF_SCOPE and (service or (worded and support >= lean)):
             # Banking vocabulary is never out of scope: an everyday-service question the classifier doubted.
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         # "Something for my family": a vague banking ask (the clarification class) is nearly as likely.
@@ -296,7 +307,9 @@ def _vague_service(
     options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
     # "What are the charges?": the two likeliest topics are nearly tied.
     torn = len(options) > 1 and top.scores[options[1]] >= NEARLY * top.scores[options[0]]
-    if top.confidence < VAGUE_TOPIC or torn or (not rescued and support < VAGUE_SUPPORT):
+    # "What's my balance?" is short, but says "balance", and one topic is sure of it: answered, not asked.
+    answered = sure and bool(ents.get("service"))
+    if not answered and (top.confidence < VAGUE_TOPIC or torn or (not rescued and support < VAGUE_SUPPORT)):
         # Everyday banking, but which charge? Ask, offering the likeliest two.
         return {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
     return route
@@ -385,7 +398,9 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
     if waiting(state) and _workflow_reply(pred, text, state["entities"], waiting_for):
         route: Route = {"agent": waiting_for, "confidence": 0.9, "reason": "workflow reply"}
     else:
-        route = decide(pred, state["entities"], state.get("memory") or {}, svc.settings.clarify_below, fold(text))
+        memory = state.get("memory") or {}
+        small_talk = svc.catalog.small_talk_topics
+        route = decide(pred, state["entities"], memory, svc.settings.clarify_below, fold(text), small_talk)
         route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
         route = _out_of_scope_but_sure(route, pred, svc, topics, state["entities"])

@@ -149,6 +149,9 @@ def _product_names(products: dict[str, Doc[Product]], generic: set[str]) -> dict
     return names
 
 
+SMALL_TALK_AREA = "general"  # greetings, thanks, the assistant itself; and the bank's contacts, hours, complaints
+
+
 @dataclass
 class Catalog:
     root: Path
@@ -192,6 +195,10 @@ class Catalog:
         self.service_matcher = Matcher({w: "service" for w in self.lexicon.get("service_words", [])})
         self.urgent_matcher = Matcher({w: "urgent" for w in self.lexicon.get("urgent_words", [])})
         self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
+        # Greetings, thanks and questions about the assistant: the everyday topics with no facts to give.
+        self.small_talk_topics = frozenset(
+            t for t, d in self.support.items() if d.meta.area == SMALL_TALK_AREA and not d.meta.facts
+        )
         self.support_matcher = Matcher(
             {c: tid for tid, d in self.support.items() for c in (*d.meta.cues, *d.meta.cues_bn, *d.meta.cues_banglish)}
         )

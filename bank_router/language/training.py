@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from bank_router.knowledge.catalog import Catalog
+from bank_router.knowledge.catalog import SMALL_TALK_AREA, Catalog
 from bank_router.language import classifier
 from bank_router.language.classifier import OUT_OF_SCOPE, Example
 
@@ -25,7 +25,7 @@ TOPIC_PER_INTENT = 50.0  # and for the topic classifier, which must tell close i
 # Out of scope: a spread of rows per intent of CLINC150's other domains (a hash of the text picks them). All
 # of them made the out-of-scope class wide enough to refuse vague banking turns ('how long does it take?').
 OTHER_PER_INTENT = 30
-SMALL_TALK_AREA = "general"  # greetings and questions about the assistant: every public row, they vary most
+OTHER_SMALL_TALK = "small_talk"  # CLINC150's chat domain: jokes, hobbies, pets, the meaning of life
 PUBLIC_TRAIN = ("banking77_train.jsonl", "clinc150_banking_train.jsonl")
 OTHER_TRAIN = "clinc150_other_train.jsonl"
 OUT_OF_SCOPE_DIR = "out_of_scope"  # beside the phrasings folder: our own off-topic rows
@@ -81,15 +81,25 @@ def router_examples(train_file: Path, catalog: Catalog, public_dir: Path, phrasi
     for row in sorted(_jsonl(public_dir / OTHER_TRAIN), key=lambda r: hashlib.sha256(r["text"].encode()).hexdigest()):
         intent = row["intent"].split(":", 1)[1]
         if intent not in served and (intent == "oos" or seen[intent] < OTHER_PER_INTENT):
-            out.append(Example(row["text"], f"{OUT_OF_SCOPE}:{row['domain']}"))
+            # Small talk by intent, as the small talk we answer is by topic: the two sides meet there.
+            part = intent if row["domain"] == OTHER_SMALL_TALK else row["domain"]
+            out.append(Example(row["text"], f"{OUT_OF_SCOPE}:{part}"))
             seen[intent] += 1
     # Off-topic chat in Bangla and Banglish, which the public data (English) does not teach.
     for file in sorted((phrasings_dir.parent / OUT_OF_SCOPE_DIR).glob("*.jsonl")):
         out += [Example(r["text"], f"{OUT_OF_SCOPE}:chat") for r in _jsonl(file)]
     support = topic_examples(catalog, public_dir, phrasings_dir, ROUTER_PER_INTENT)
     # One class per support area, so everyday banking weighs by area, not as one class among ten.
-    out += [Example(e.text, f"{SUPPORT}:{catalog.support[e.label].meta.area}", e.weight) for e in support]
+    out += [Example(e.text, f"{SUPPORT}:{_router_part(catalog, e.label)}", e.weight) for e in support]
     return out
+
+
+def _router_part(catalog: Catalog, topic: str) -> str:
+    """The router's class for a support topic: its area, but each general topic on its own (a greeting, thanks,
+    questions about the assistant, a complaint: different things, each as distinct from off-topic chat as an area
+    is from another)."""
+    area = catalog.support[topic].meta.area
+    return topic if area == SMALL_TALK_AREA else area
 
 
 def training_files(public_dir: Path, phrasings_dir: Path) -> list[Path]:

@@ -169,7 +169,7 @@ def test_model_offered_only_the_agents_the_caller_may_use(services: Services) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["I want something safe", "I need some advice about my money", "what is good right now", "আমার কিছু একটা দরকার"],
+    ["I want something safe", "I need some advice about my money", "what is best right now", "আমার কিছু একটা দরকার"],
 )
 def test_unsure_turn_the_model_could_not_help_makes_no_call(services: Services, text: str) -> None:
     """No product name, no unparsed figure, no record id: no reply could be accepted, so none is asked for."""

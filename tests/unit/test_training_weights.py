@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from sklearn.utils.class_weight import compute_class_weight
 
+from bank_router.knowledge.catalog import SMALL_TALK_AREA
 from bank_router.language.classifier import balanced_weights
 from bank_router.language.training import (
+    OTHER_SMALL_TALK,
     PUBLIC_TRAIN,
-    SMALL_TALK_AREA,
     TOPIC_PER_INTENT,
+    router_examples,
     topic_examples,
     topic_of_intent,
 )
@@ -58,6 +60,34 @@ def test_every_public_row_is_learnt_and_an_intent_weighs_its_budget(services: Se
     # Our own phrasings and each topic's cues count in full.
     cues = {t for d in catalog.support.values() for t in d.meta.cues_bn}
     assert all(e.weight == 1.0 for e in rows if e.text in cues)
+
+
+def test_small_talk_is_learnt_by_topic_on_both_sides(services: Services) -> None:
+    """The router's classes where everyday chat meets off-topic chat: each general topic (a greeting, thanks, the
+    assistant itself) on its own, and each off-topic small-talk intent (jokes, pets) on its own; areas elsewhere."""
+    catalog, s = services.catalog, services.settings
+    labels = {e.label for e in router_examples(s.training_file, catalog, s.public_dir, s.phrasings_dir)}
+    general = {t for t, d in catalog.support.items() if d.meta.area == SMALL_TALK_AREA}
+    assert {f"support_graph:{t}" for t in general} <= labels
+    assert "support_graph:cards" in labels and "support_graph:card_delivery" not in labels
+    assert {"out_of_scope:tell_joke", "out_of_scope:do_you_have_pets"} <= labels
+    assert f"out_of_scope:{OTHER_SMALL_TALK}" not in labels and "out_of_scope:travel" in labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do you say hello in japanese", "teach me to say goodbye in french", "what is hello in spanish"],
+)
+def test_a_small_talk_word_is_no_banking_word(services: Services, text: str) -> None:
+    # "hello" is a greeting's cue, but the question is about another language: out of scope.
+    a = ask(services, text)
+    assert a["refusal"] is True and a["agent"] == "policy_guard"
+
+
+@pytest.mark.parametrize("text", ["hello there", "thanks a lot, bye", "what's your name?"])
+def test_small_talk_is_still_answered(services: Services, text: str) -> None:
+    a = ask(services, text)
+    assert a["refusal"] is False and a["sources"][0].startswith("knowledge/support/general/")
 
 
 @pytest.mark.parametrize(
