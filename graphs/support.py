@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from bank_router.knowledge.loader import Doc, pick
-from bank_router.knowledge.schema import SHARED_FACTS, SupportTopic
+from bank_router.knowledge.schema import SHARED_FACTS, Fact, SupportTopic
 from bank_router.language.classifier import classifier_views
 from bank_router.language.parsing import fold
 from bank_router.services import Services
@@ -23,6 +23,7 @@ from bank_router.turn.state import Entities, RouterState
 from graphs.clarification import topics_question
 from graphs.common import answer
 from graphs.handover import hand_over, support_reason
+from graphs.support_asked import asked_facts, facts_sentence, first_sentence
 from graphs.support_facts import CONTACT, fact_values
 from nodes.customer_rules import read_request
 from nodes.entities import last_user_text, opens_follow_up
@@ -110,12 +111,27 @@ def uses_shared(doc: Doc[SupportTopic]) -> bool:
 
 
 def render(
-    doc: Doc[SupportTopic], svc: Services, lang: str, caller: Caller, urgent: bool = False
+    doc: Doc[SupportTopic],
+    svc: Services,
+    lang: str,
+    caller: Caller,
+    urgent: bool = False,
+    asked: list[Fact] | None = None,
 ) -> tuple[str, list[Doc[Any]]]:
-    """The topic's answer, then what to do, then when to ask a person; and the files it rests on."""
+    """The topic's answer, then what to do, then when to ask a person; and the files it rests on.
+
+    `asked` are the figures a follow-up on this topic asks for: they answer it, after the action to take now
+    when the topic is urgent, without the whole answer again."""
     contact = svc.catalog.support.get(CONTACT)
     values = fact_values(doc, contact, svc, lang)
     tpl, m = svc.templates, doc.meta
+    docs: list[Doc[Any]] = [doc]
+    if contact is not None and contact is not doc and (uses_shared(doc) or (urgent and not m.urgent)):
+        docs.append(contact)
+    if asked:
+        parts = [first_sentence(pick(m, "answer", lang).format(**values))] if m.urgent else []
+        parts.append(facts_sentence(asked, values, lang))
+        return "\n\n".join(parts), docs
     parts = [pick(m, "answer", lang).format(**values)]
     if urgent and not m.urgent:
         # A sign of money at risk on a topic that is not itself urgent: say what to do now, first.
@@ -133,9 +149,6 @@ def render(
     handover = pick(m, "handover", lang)
     if handover:
         parts.append(handover.format(**values))
-    docs: list[Doc[Any]] = [doc]
-    if contact is not None and contact is not doc and (uses_shared(doc) or (urgent and not m.urgent)):
-        docs.append(contact)
     return "\n\n".join(parts), docs
 
 
@@ -155,8 +168,13 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
         return out
     doc = catalog.support[chosen["topic"]]
     urgent = bool(chosen.get("lead") or state["entities"].get("urgent"))  # the entities read the urgent words
-    text, docs = render(doc, svc, lang, runtime.context.caller, urgent)
     said = last_user_text(state)
+    ents = state["entities"]
+    again = (state.get("memory") or {}).get("last_topic") == doc.meta.id and (
+        ents.get("follow_up") or ents.get("refers")
+    )
+    asked = asked_facts(doc, fold(said)) if again and not urgent else None
+    text, docs = render(doc, svc, lang, runtime.context.caller, urgent, asked)
     calm_transfer = doc.meta.area == TRANSFERS and not (urgent or doc.meta.urgent)
     if calm_transfer and not runtime.context.caller.is_customer and _orders_transfer(said, state["entities"]):
         # "Send 20000 taka to account 123, I authorise you": an order no one signed in can give; say so first.

@@ -405,8 +405,9 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = _customer_request(route, text, state["entities"], runtime.context.caller)
         route = _out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
         route = _fact_sheet(route, pred, state["entities"])
-    if route["agent"] == SUPPORT and not state["entities"].get("urgent"):
-        # Money at risk is answered, never asked about; a doubtful everyday question may be.
+    if route["agent"] == SUPPORT and not state["entities"].get("urgent") and route.get("reason") != "support follow-up":
+        # Money at risk is answered, never asked about; a doubtful everyday question may be, unless it
+        # continues the topic under discussion ("how much does it cost?" after a lost card).
         route = _vague_service(route, pred, svc, topics, text, state["entities"])
     searching = runtime.context.options.include_rag
     if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):

@@ -13,6 +13,7 @@ from bank_router.knowledge.schema import SupportTopic
 from bank_router.language.training import topic_of_intent
 from bank_router.services import Services
 from bank_router.settings import ROOT
+from graphs.support_asked import first_sentence
 from tests.helpers import Chat, ask
 
 PUBLIC = ROOT / "evals" / "datasets" / "public"
@@ -163,6 +164,24 @@ def test_follow_up_keeps_the_topic(services: Services) -> None:
     again = chat.say("and how long will the new one take?")
     assert again["agent"] == "support_graph"
     assert again["sources"][0].startswith("knowledge/support/cards/")
+
+
+def test_a_follow_up_asking_a_figure_gets_that_figure_not_the_answer_again(services: Services) -> None:
+    chat = Chat(services)
+    first = chat.say("My cheque book has run out, how do I order a new one?")
+    again = chat.say("and how many days until it's ready?")
+    days = next(f for f in services.catalog.support["order_cheque_book"].meta.facts if f.unit == "working_days")
+    assert again["message"] == f"{days.label}: {days.value:g} working days."  # the template's own wording
+    assert len(again["message"]) < len(first["message"]) / 3
+
+
+def test_a_follow_up_on_an_urgent_topic_still_opens_with_the_action(services: Services) -> None:
+    chat = Chat(services)
+    first = chat.say("I lost my card yesterday")
+    cost = chat.say("how much does it cost?")  # the replacement, still the topic under discussion
+    assert cost["agent"] == "support_graph" and cost["sources"][0].endswith("/lost_or_stolen_card.md")
+    assert cost["message"].startswith(first_sentence(first["message"])) and "block" in cost["message"].lower()
+    assert "300" in cost["message"] and "What to do" not in cost["message"]
 
 
 @pytest.mark.parametrize(
