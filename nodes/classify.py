@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from bank_router.knowledge.catalog import SMALL_TALK_AREA
 from bank_router.language.classifier import OUT_OF_SCOPE, Prediction, classifier_views
 from bank_router.language.parsing import fold
-from bank_router.services import Services
-from bank_router.tools import TOOLS
 from bank_router.turn.agents import PRODUCT_AGENTS, STAFF_AGENTS
-from bank_router.turn.context import Caller, Context
+from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, Route, RouterState
-from nodes.customer_rules import one_time_code, read_request
 from nodes.entities import last_user_text
 from nodes.llm_intent import could_help, model_route, needs_model
-from nodes.servicing_rules import asks_records, plan
-from nodes.workflow import cancels, waiting
+from nodes.route_access import customer_request, gate_staff, staff_lookup, workflow_reply
+from nodes.route_support import NEARLY, SUPPORT, VAGUE_WORDS, out_of_scope_but_sure, vague_service
+from nodes.servicing_rules import asks_records
+from nodes.workflow import waiting
 
 Next = Literal[
     "eligibility_graph",
@@ -62,25 +59,11 @@ _APPLICATION_STATUS = re.compile(
     r"|\bapplication (er|ta) (ki|kothay|obostha)\b|\bapprove (hoise|hoyeche|holo)\b"
 )
 # Routes a staff member's record look-up may replace: the classifier found no banking intent in it.
-STAFF_OVERRIDABLE = ("out_of_scope", "unsure", "banking cue, unclear intent", "everyday banking, leaning")
 FACT_SHEET_ASPECTS = 2  # a named product's facts asked this many at once are its fact sheet's to answer
-WORKFLOW_REPLY_WORDS = 6  # "product 5", "make it 80,000": short replies answer the waiting question
-SUPPORT = "support_graph"
 SCORING_CLOSE = 0.3  # loan scoring this likely, beside a servicing pick that asks for no record
 PRODUCT_OVER_SUPPORT = 0.15  # a named product's best agent at this score answers instead of support
-VAGUE_SERVICE_WORDS = 4
-VAGUE_WORDS = 6  # a support question this short that names nothing may be too vague to answer
-VAGUE_TOPIC = 0.3  # ... and is, when no support topic is this likely
-NEARLY = 0.75  # a second reading this share of the first is nearly as likely: ask, do not pick or refuse
-VAGUE_OUT = 0.75  # ... and out of scope when that reading is nearly as likely and no banking word is used
-VAGUE_SUPPORT = 0.7  # or when the router itself is this unsure that it is everyday service
-SMALL_TALK_SURE = 0.5  # a short turn the topics read this surely as small talk is answered as small talk
 SUPPORT_UNSURE = 0.4  # an unsure support pick still answers when it is this likely (else a question back)
 SUPPORT_LEANS = 0.2  # the support score at which an unsure or out-of-scope banking turn is served, not refused
-TOPIC_SURE = 0.8  # a support topic this sure (small talk aside) is not refused as out of scope ...
-TOPIC_SURE_SUPPORT = 0.3  # ... when the router gives everyday service at least this
-CUED_TOPIC_SURE = 0.5  # a topic whose own cue phrase the message uses, read as that topic this surely ...
-CUED_TOPIC_SUPPORT = 0.1  # ... is served when the router gives everyday service at least this
 URGENT_OVER_POLICY = 0.85  # a sign of money at risk outweighs a policy backstop less sure than this
 _BANKING_KEYS = ("products", "terms", "guides", "policies", "types", "verticals", "domains")
 
@@ -254,134 +237,6 @@ def _fact_sheet(route: Route, pred: Prediction, ents: Entities) -> Route:
     return route
 
 
-def _vague(text: str, ents: Entities) -> bool:
-    """A short question that names nothing: no topic cue, product, term or kind of product."""
-    keys = ("topics", "products", "implied", "terms", "types", "verticals", "guides", "urgent")
-    words = len(text.split())
-    # A service word ("card", "কার্ড") names enough, unless it is nearly all the message says ("I need a card").
-    named = any(ents.get(k) for k in keys) or (ents.get("service") and words > VAGUE_SERVICE_WORDS)
-    return words <= VAGUE_WORDS and not named
-
-
-def _sure_topic(top: Prediction, svc: Services) -> bool:
-    """The topic classifier is sure of one everyday-service topic, not small talk."""
-    return top.confidence >= TOPIC_SURE and svc.catalog.support[top.label].meta.area != SMALL_TALK_AREA
-
-
-def _out_of_scope_but_sure(
-    route: Route, pred: Prediction, svc: Services, topics: Callable[[], Prediction], ents: Entities
-) -> Route:
-    """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely:
-    the topic classifier is sure of it, or uses the topic's own cue phrase and reads it as that topic."""
-    support = pred.scores.get(SUPPORT, 0.0)
-    if route.get("reason") != "out_of_scope" or support < CUED_TOPIC_SUPPORT:
-        return route
-    top = topics()
-    # Small talk ("make your name Steve") has no facts to give; a service topic (the hotline) has.
-    factual = bool(svc.catalog.support[top.label].meta.facts)
-    cued = top.label in ents.get("topics", []) and top.confidence >= CUED_TOPIC_SURE and factual
-    if (support >= TOPIC_SURE_SUPPORT and _sure_topic(top, svc)) or cued:
-        return {"agent": SUPPORT, "confidence": 0.55, "reason": "support topic sure"}
-    return route
-
-
-def _vague_service(
-    route: Route, pred: Prediction, svc: Services, topics: Callable[[], Prediction], text: str, ents: Entities
-) -> Route:
-    """A support pick the router doubted, or too short to name anything: answer, ask back, or refuse."""
-    rescued = route.get("reason") == "banking words, served"
-    if not (rescued or _vague(text, ents)):
-        return route
-    top = topics()
-    if top.confidence >= SMALL_TALK_SURE and svc.catalog.support[top.label].meta.area == SMALL_TALK_AREA:
-        # "Who's behind this chat?" is short and names nothing, but a greeting or a question about the
-        # assistant is answered as such, never asked about.
-        return route
-    plain = not (ents.get("service") or ents.get("banking"))
-    support = pred.scores.get(SUPPORT, 0.0)
-    # "When will it get delivered?" names no card, but one support topic is sure of it: asked about, not refused.
-    sure = _sure_topic(top, svc) and support >= TOPIC_SURE_SUPPORT
-    if plain and not rescued and not sure and pred.scores.get(OUT_OF_SCOPE, 0.0) >= VAGUE_OUT * support:
-        # Short, names nothing, no banking word, and out of scope is a close reading: refuse.
-        return {"agent": "policy_guard", "confidence": 0.6, "reason": "out_of_scope"}
-    options = sorted(top.scores, key=lambda t: top.scores[t], reverse=True)[:2]
-    # "What are the charges?": the two likeliest topics are nearly tied.
-    torn = len(options) > 1 and top.scores[options[1]] >= NEARLY * top.scores[options[0]]
-    # "What's my balance?" is short, but says "balance", and one topic is sure of it: answered, not asked.
-    answered = sure and bool(ents.get("service"))
-    if not answered and (top.confidence < VAGUE_TOPIC or torn or (not rescued and support < VAGUE_SUPPORT)):
-        # Everyday banking, but which charge? Ask, offering the likeliest two.
-        return {"agent": "clarification_agent", "confidence": 0.4, "reason": "vague service", "options": options}
-    return route
-
-
-def _needed(route: Route, text: str, ents: Entities, runtime: Runtime[Context]) -> list[str]:
-    """The tool permissions the turn needs: the servicing plan's tools, else the policy book's hint."""
-    if route["agent"] == "loan_scoring_graph":
-        return ["loan:score"]
-    perms = [p for call in plan(text, ents) if (p := TOOLS[call.tool].permission)]
-    return perms or [runtime.context.services.policy.permission_for(fold(text))]
-
-
-def _gate_staff(route: Route, caller: Caller, text: str, ents: Entities, runtime: Runtime[Context]) -> Route:
-    """Staff agents need `ai_agent` and the tools' permissions; without them, a refusal naming what is missing."""
-    policy = runtime.context.services.policy
-    needed = _needed(route, text, ents, runtime)
-    missing = [p for p in needed if not caller.can(p)]
-    if missing:
-        return {
-            "agent": "policy_guard",
-            "confidence": policy.refusal_confidence,
-            "reason": "missing_permission",
-            "permission": missing[0],
-        }
-    return {**route, "permission": needed[0]}
-
-
-def _staff_lookup(route: Route, text: str, ents: Entities, caller: Caller) -> Route:
-    """A staff member's record look-up that the classifier missed, as the servicing rules read it."""
-    if not caller.is_staff or caller.is_customer or route["agent"] == "servicing_graph":
-        return route
-    calls = plan(text, ents)
-    if not calls:
-        return route
-    if route["agent"] == "loan_scoring_graph":
-        # "What scores has customer 789 had?" reads the history; it does not start a new scoring.
-        if calls[0].tool == "get_loan_score_history":
-            return {"agent": "servicing_graph", "confidence": route["confidence"], "reason": "score history"}
-        return route
-    if any(ents.get(k) for k in ("products", "terms", "guides", "policies")):
-        return route  # about our published products, not platform records
-    everyday = route["agent"] == SUPPORT and not ents.get("urgent")
-    if ents.get("ids") or route.get("reason") in STAFF_OVERRIDABLE or everyday:
-        return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.6), "reason": "staff look-up"}
-    return route
-
-
-def _workflow_reply(pred: Prediction, text: str, ents: Entities, agent: str) -> bool:
-    """Whether a turn answers the waiting workflow, rather than asking something else in between."""
-    if agent != "loan_scoring_graph":
-        # A customer's action waits for a choice, a yes or a code; a new request of theirs is not a reply.
-        if cancels(text) or one_time_code(text) is not None:
-            return True
-        return len(text.split()) <= WORKFLOW_REPLY_WORDS and read_request(text, ents) is None
-    if pred.label == agent or cancels(text) or len(text.split()) <= WORKFLOW_REPLY_WORDS:
-        return True
-    return pred.confidence < 0.6 or (pred.label not in STAFF_AGENTS and bool(ents.get("amount") or ents.get("ids")))
-
-
-def _customer_request(route: Route, text: str, ents: Entities, caller: Caller) -> Route:
-    """A signed-in customer asking about their own accounts, cards or transfers: their records answer."""
-    if not caller.is_customer or (route["agent"] == "policy_guard" and route.get("reason") != "out_of_scope"):
-        return route
-    if read_request(text, ents) is not None:
-        return {"agent": "servicing_graph", "confidence": max(route["confidence"], 0.7), "reason": "own records"}
-    if plan(text, ents):
-        # Staff records (another customer's profile, a customer list): a customer token reaches only its own.
-        return {"agent": "policy_guard", "confidence": 0.9, "reason": "other_person_data"}
-    return route
-
-
 def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Next]:
     svc = runtime.context.services
     text = last_user_text(state)
@@ -395,20 +250,20 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         return svc.topics.predict(lexical, vector)
 
     waiting_for = str((state.get("workflow") or {}).get("agent") or "loan_scoring_graph")
-    if waiting(state) and _workflow_reply(pred, text, state["entities"], waiting_for):
+    if waiting(state) and workflow_reply(pred, text, state["entities"], waiting_for):
         route: Route = {"agent": waiting_for, "confidence": 0.9, "reason": "workflow reply"}
     else:
         memory = state.get("memory") or {}
         small_talk = svc.catalog.small_talk_topics
         route = decide(pred, state["entities"], memory, svc.settings.clarify_below, fold(text), small_talk)
-        route = _staff_lookup(route, text, state["entities"], runtime.context.caller)
-        route = _customer_request(route, text, state["entities"], runtime.context.caller)
-        route = _out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
+        route = staff_lookup(route, text, state["entities"], runtime.context.caller)
+        route = customer_request(route, text, state["entities"], runtime.context.caller)
+        route = out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
         route = _fact_sheet(route, pred, state["entities"])
     if route["agent"] == SUPPORT and not state["entities"].get("urgent") and route.get("reason") != "support follow-up":
         # Money at risk is answered, never asked about; a doubtful everyday question may be, unless it
         # continues the topic under discussion ("how much does it cost?" after a lost card).
-        route = _vague_service(route, pred, svc, topics, text, state["entities"])
+        route = vague_service(route, pred, svc, topics, text, state["entities"])
     searching = runtime.context.options.include_rag
     if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
         # A clear question the classifier was unsure of may still be answered by one document.
@@ -427,7 +282,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = {"agent": SUPPORT, "confidence": max(route["confidence"], 0.6), "reason": "own records, signed out"}
         intent = SUPPORT
     if intent in STAFF_AGENTS and not (caller.is_customer and intent == "servicing_graph"):
-        gated = _gate_staff(route, runtime.context.caller, text, ents, runtime)
+        gated = gate_staff(route, runtime.context.caller, text, ents, runtime)
         if route.get("reason") == "model" and gated["agent"] == "policy_guard":
             intent = "clarification_agent"
             gated = {"agent": intent, "confidence": 0.4, "reason": "unsure"}
