@@ -30,7 +30,7 @@ TARGETS = {
 # target, the target is not met yet: the report says so.
 GATES = {
     "everyday_holdout": {
-        "everyday_refused": 0.02,
+        "everyday_refused": 0.015,
         "everyday_clarified": 0.05,
         "everyday_served_on_area": 0.90,
         "urgent_first": 0.90,
