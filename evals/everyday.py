@@ -117,6 +117,11 @@ def per_area(turns: list[Turn]) -> list[str]:
     return lines
 
 
+def _bound(x: float) -> str:
+    """A target or gate as written: two decimals, three where it has them (a 1.5% gate is 0.015)."""
+    return f"{x:.2f}" if round(x, 2) == x else f"{x:.3f}"
+
+
 def _fails(key: str, value: float, bound: float) -> bool:
     return value > bound if key in AT_MOST else value < bound
 
@@ -130,9 +135,9 @@ def target_lines(metrics: dict[str, float], split: str) -> list[str]:
             continue
         v = metrics[key]
         word = "at most" if key in AT_MOST else "at least"
-        gate = f", gate {gates[key]:.2f} {'FAIL' if _fails(key, v, gates[key]) else 'ok'}" if key in gates else ""
+        gate = f", gate {_bound(gates[key])} {'FAIL' if _fails(key, v, gates[key]) else 'ok'}" if key in gates else ""
         met = "not met" if _fails(key, v, target) else "met"
-        lines.append(f"{key:<26}{v:>8.3f}   target {word} {target:.2f}: {met}{gate}")
+        lines.append(f"{key:<26}{v:>8.3f}   target {word} {_bound(target)}: {met}{gate}")
     return lines
 
 
