@@ -173,7 +173,7 @@ def compose(state: SupportState, runtime: Runtime[Context]) -> dict[str, Any]:
     again = (state.get("memory") or {}).get("last_topic") == doc.meta.id and (
         ents.get("follow_up") or ents.get("refers")
     )
-    asked = asked_facts(doc, fold(said)) if again and not urgent else None
+    asked = asked_facts(doc, ents.get("aspects", [])) if again and not urgent else None
     text, docs = render(doc, svc, lang, runtime.context.caller, urgent, asked)
     calm_transfer = doc.meta.area == TRANSFERS and not (urgent or doc.meta.urgent)
     if calm_transfer and not runtime.context.caller.is_customer and _orders_transfer(said, state["entities"]):

@@ -128,9 +128,11 @@ def decide(
         # guard's rule (which counts the session's earlier turns too) passed, and decides that.
         alt, q = _best_answering(pred, ents)
         return {"agent": alt, "confidence": max(q, 0.5), "reason": "one domain, comparison rule passed"}
-    if label == "policy_guard" and p < URGENT_OVER_POLICY and _REPORTS_WRONG.search(folded):
+    reported = _REPORTS_WRONG.search(folded) and not ents.get("ids")
+    if reported and (label in STAFF_AGENTS or (label == "policy_guard" and p < URGENT_OVER_POLICY)):
         # "A bank officer asked me for a bribe, where do I report him?" names the wrong the backstop learnt to
-        # refuse, but the customer is reporting it; the rules in policy/ have already passed the turn.
+        # refuse, and "a collection agent threatened me over a loan" a staff tool's loan, but the customer is
+        # reporting a wrong done to them; the rules in policy/ have already passed the turn.
         return {"agent": SUPPORT, "confidence": 0.6, "reason": "reports a wrong done to them"}
     if label == "policy_guard" and ents.get("urgent") and p < URGENT_OVER_POLICY:
         # "I already read him the code, what now?" sounds like the scams the backstop learnt to refuse,
@@ -168,10 +170,6 @@ def decide(
         # "I want to talk to someone in customer care": a support topic's own words, and a staff tool
         # the classifier was unsure of.
         return {"agent": SUPPORT, "confidence": 0.55, "reason": "support cue over an unsure staff pick"}
-    if label in STAFF_AGENTS and not ents.get("ids") and _REPORTS_WRONG.search(folded):
-        # "A collection agent threatened me over a loan, how do I complain?" names a loan, but no record is
-        # asked: the customer reports a wrong done to them.
-        return {"agent": SUPPORT, "confidence": 0.6, "reason": "reports a wrong done to them"}
     if label in STAFF_AGENTS:
         about_product = ents.get("products") or ents.get("implied") or ents.get("types")
         if label == "servicing_graph" and about_product and not ents.get("ids") and not _OWN_DATA.search(folded):
