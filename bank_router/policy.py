@@ -101,16 +101,18 @@ class PolicyBook:
         return cls(rules, messages, hints, spec.refusal_confidence, spec.leetspeak)
 
     def check(self, raw: str, views: Sequence[str], in_play: InPlay, is_staff: bool) -> Verdict | None:
-        """The first rule the message breaks, if any.
+        """The first rule the message breaks, if any: the rules' patterns in file order, then their comparisons.
 
         `views` are the normalised readings of the message (folded first; then letter-spacing joined,
         leetspeak read back): a pattern that matches any of them counts, so obfuscation does not hide
         a request from the rules."""
-        for rule in self.rules:
-            if not rule.applies(is_staff):
-                continue
+        rules = [r for r in self.rules if r.applies(is_staff)]
+        for rule in rules:
             if _any(rule.patterns, views) or any(p.search(raw) for p in rule.raw_patterns):
                 return Verdict(rule.id)
+        # A request a rule names outright ("split each deposit to stay under the reporting threshold") is refused
+        # for what it is before any rule's reading of a comparison across domains.
+        for rule in rules:
             if rule.cross_domain and self._crosses(rule, views, in_play):
                 return Verdict(rule.id, rule.report_domain)
         return None
