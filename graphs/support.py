@@ -67,8 +67,10 @@ def rank_topics(text: str, svc: Services, memory: dict[str, Any], follow_up: boo
     top = max(scores.values(), default=0.0)
     for tid in cued:
         # "how much does it cost to send money to bKash?" says "send money", but asks the fee: a cue does not
-        # lift a topic the classifier all but ruled out over the one it chose.
-        if scores.get(tid, 0.0) >= CUE_SHARE * top:
+        # lift a topic the classifier all but ruled out over the one it chose. An urgent topic's own words
+        # with money at risk ("my Platinum credit card is missing") do: the cost of missing it is the customer's.
+        urgent_cue = at_risk and svc.catalog.support[tid].meta.urgent
+        if urgent_cue or scores.get(tid, 0.0) >= CUE_SHARE * top:
             scores[tid] = scores.get(tid, 0.0) + CUE_BOOST
     if follow_up and last in scores:
         scores[last] += FOLLOW_UP_BOOST

@@ -17,7 +17,7 @@ from bank_router.turn.state import Entities, Route, RouterState
 from nodes.entities import last_user_text
 from nodes.llm_intent import could_help, model_route, needs_model
 from nodes.route_access import customer_request, gate_staff, staff_lookup, workflow_reply
-from nodes.route_support import NEARLY, SUPPORT, VAGUE_WORDS, out_of_scope_but_sure, vague_service
+from nodes.route_support import NEARLY, SUPPORT, VAGUE_WORDS, doubted_but_sure, vague_service
 from nodes.servicing_rules import asks_records
 from nodes.workflow import waiting
 
@@ -154,7 +154,9 @@ def decide(
             return {"agent": SUPPORT, "confidence": max(0.55, support), "reason": "banking words, served"}
         # "Something for my family": a vague banking ask (the clarification class) is nearly as likely.
         torn = label == OUT_OF_SCOPE and pred.scores.get("clarification_agent", 0.0) >= NEARLY * p
-        if not cue and not torn and not (ents.get("banking") and p < 0.75):
+        # "How long does it take?" asks a fact of something unnamed: in a bank's chat, ask what it is.
+        of_it = ents.get("aspects") and ents.get("refers") and len(folded.split()) <= VAGUE_WORDS
+        if not cue and not torn and not of_it and not (ents.get("banking") and p < 0.75):
             return {"agent": "policy_guard", "confidence": 0.5 + p / 2, "reason": "out_of_scope"}
         alt, q = _best_answering(pred, ents)
         if named and q >= 0.1:
@@ -179,6 +181,9 @@ def decide(
         return {"agent": label, "confidence": p, "reason": "classifier"}
 
     if label == "clarification_agent" or p < clarify_below:
+        if ents.get("urgent") and (label == SUPPORT or support_p >= SUPPORT_LEANS):
+            # "I left my debit card in an Uber and can't find it" names a product, but the card is at risk now.
+            return {"agent": SUPPORT, "confidence": max(0.55, support_p), "reason": "money at risk"}
         only_terms = not (ents.get("products") or ents.get("implied"))
         if named and only_terms and pred.scores.get(SUPPORT, 0.0) >= _best_answering(pred, ents)[1]:
             # "e-KYC keeps failing" names a term, but asks for service, not a definition.
@@ -256,7 +261,7 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         route = decide(pred, state["entities"], memory, svc.settings.clarify_below, fold(text), small_talk)
         route = staff_lookup(route, text, state["entities"], runtime.context.caller)
         route = customer_request(route, text, state["entities"], runtime.context.caller)
-        route = out_of_scope_but_sure(route, pred, svc, topics, state["entities"])
+        route = doubted_but_sure(route, pred, svc, topics, state["entities"])
         route = _fact_sheet(route, pred, state["entities"])
     if route["agent"] == SUPPORT and not state["entities"].get("urgent") and route.get("reason") != "support follow-up":
         # Money at risk is answered, never asked about; a doubtful everyday question may be, unless it

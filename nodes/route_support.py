@@ -38,12 +38,18 @@ def _sure_topic(top: Prediction, svc: Services) -> bool:
     return top.confidence >= TOPIC_SURE and svc.catalog.support[top.label].meta.area != SMALL_TALK_AREA
 
 
-def out_of_scope_but_sure(
+def doubted_but_sure(
     route: Route, pred: Prediction, svc: Services, topics: Callable[[], Prediction], ents: Entities
 ) -> Route:
     """An out-of-scope refusal the router was not sure of, of a question one support topic answers surely:
-    the topic classifier is sure of it, or uses the topic's own cue phrase and reads it as that topic."""
+    the topic classifier is sure of it, or uses the topic's own cue phrase and reads it as that topic. And the
+    product menu offered to a banking question ("what's my balance?") the router leant to support on but
+    doubted, when one topic is sure of it."""
     support = pred.scores.get(SUPPORT, 0.0)
+    if route.get("reason") == "unsure" and ents.get("service") and support >= TOPIC_SURE_SUPPORT:
+        if _sure_topic(topics(), svc):
+            return {"agent": SUPPORT, "confidence": 0.5, "reason": "support topic sure"}
+        return route
     if route.get("reason") != "out_of_scope" or support < CUED_TOPIC_SUPPORT:
         return route
     top = topics()
