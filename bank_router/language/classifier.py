@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 OUT_OF_SCOPE = "out_of_scope"
 VERSION = "7"  # bump when features or the cached format change, so cached models are retrained
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_BANGLA = re.compile(r"[\u0980-\u09ff]")
 NGRAM_RANGE = (2, 5)
 _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
 
@@ -66,9 +67,27 @@ def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
     """(lexical, semantic) inputs: masked text, and masked text with Bangla glossed to English."""
     masked = _mask(catalog.read(text), catalog)
     lexical = _NUMBER.sub("9", masked)
-    glosses = [eng for bn, eng in catalog.gloss.items() if bn in masked]
+    glosses = _glosses(masked, catalog.gloss)
     semantic = f"{masked} {' '.join(glosses)}".strip() if glosses else masked
     return lexical, semantic
+
+
+def _glosses(text: str, gloss: dict[str, str]) -> list[str]:
+    """The English of the Bangla words in `text`: each key read where a word starts (a suffix may follow,
+    as in কার্ডে), longest first, and its letters then taken, so কেন (why) is not read inside কেনাকাটা."""
+    found: list[tuple[int, str]] = []
+    taken = [False] * len(text)
+    for bn in sorted(gloss, key=len, reverse=True):
+        start = text.find(bn)
+        while start != -1:
+            end = start + len(bn)
+            at_word = start == 0 or not _BANGLA.match(text[start - 1])
+            if at_word and not any(taken[start:end]):
+                taken[start:end] = [True] * len(bn)
+                found.append((start, gloss[bn]))
+                break
+            start = text.find(bn, start + 1)
+    return [eng for _, eng in sorted(found)]
 
 
 def balanced_weights(labels: list[str], weights: list[float] | None = None) -> NDArray[np.float64]:

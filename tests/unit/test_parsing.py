@@ -674,3 +674,12 @@ def test_amounts_are_grouped_as_each_language_reads_them(value: float, en: str, 
 def test_income_and_loan_amount_are_told_apart(text: str, income: float, amounts: list[float]) -> None:
     assert parse_monthly_income(text) == income
     assert parse_amounts(text) == amounts
+
+
+def test_bangla_glosses_are_read_where_a_word_starts_and_longest_first() -> None:
+    from bank_router.language.classifier import _glosses
+
+    gloss = {"কেন": "why", "কেনাকাটা": "shopping", "কার্ড": "card", "ভারত": "india", "সীমা": "limit"}
+    # A suffix may follow (কার্ডে, ভারতে); কেন (why) is not read inside কেনাকাটা (shopping), nor সীমা inside অসীম.
+    assert _glosses("ডেবিট কার্ডে ভারতে কেনাকাটা করা যাবে", gloss) == ["card", "india", "shopping"]
+    assert _glosses("অসীমা কার্ড কেন", gloss) == ["card", "why"]
