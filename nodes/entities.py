@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from bank_router.knowledge.catalog import Catalog
@@ -20,6 +19,7 @@ from bank_router.language.parsing import (
 )
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
+from nodes.restate import restated, said_text
 
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|what if|and for|and the|and what about|same for|then|ok and|"
@@ -41,10 +41,8 @@ _RESIDENT = re.compile(r"\b(i live in bangladesh|living in bangladesh|resident o
 
 
 def last_user_text(state: RouterState) -> str:
-    for msg in reversed(state["messages"]):
-        if isinstance(msg, HumanMessage):
-            return str(msg.content)
-    return ""
+    """The question this turn answers: the customer's message, or the one it asks to hear again."""
+    return state.get("question") or said_text(state)
 
 
 def extract(text: str, catalog: Catalog) -> Entities:
@@ -150,13 +148,19 @@ def partial_product(folded: str, memory: dict[str, Any], catalog: Catalog) -> st
 def extract_entities(state: RouterState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Parse this turn's message; no model call."""
     catalog = runtime.context.services.catalog
-    text = last_user_text(state)
+    text = said_text(state)
     ents = extract(text, catalog)
+    # A run started with messages alone (LangGraph Studio's form) answers in English.
+    language = state.get("language") or "en"
+    again = restated(state, fold(text), ents)
+    if again:
+        # "Can you say that again in Bangla?": the question before, answered again, in the language asked.
+        text, language = again
+        ents = extract(text, catalog)
     memory = state.get("memory") or {}
     if not ents.get("products") and memory.get("last_products"):
         pid = partial_product(fold(text), memory, catalog)
         if pid:
             ents["products"] = [pid]
             ents["refers"] = True
-    # A run started with messages alone (LangGraph Studio's form) answers in English.
-    return {"entities": ents, "language": state.get("language") or "en"}
+    return {"entities": ents, "language": language, "question": text}

@@ -20,6 +20,7 @@ from bank_router.policy import InPlay
 from bank_router.turn.context import Context
 from bank_router.turn.state import Entities, RouterState
 from nodes.entities import last_user_text
+from nodes.restate import said_text
 
 # "f-o-r-g-e", "I.G.N.O.R.E": three or more single letters joined by the same separator.
 _SEPARATED = re.compile(r"(?<![^\W\d_])[^\W\d_]([.\-_*·/+])[^\W\d_](?:\1[^\W\d_])+(?![^\W\d_])")
@@ -134,10 +135,12 @@ def in_play(ents: Entities, readings: list[str], memory: dict[str, Any], catalog
 def input_guard(state: RouterState, runtime: Runtime[Context]) -> Command[Literal["policy_guard", "classify_intent"]]:
     """Refuse deterministically when a rule is broken; otherwise go on to classification."""
     svc = runtime.context.services
-    raw = last_user_text(state)
-    readings = views(raw, svc.policy.leetspeak)
-    play = in_play(state["entities"], readings, state.get("memory") or {}, svc.catalog)
-    verdict = svc.policy.check(raw, readings, play, runtime.context.caller.is_staff)
+    verdict = None
+    # The message as sent, and the question a "say that again" turn answers: each must pass.
+    for raw in dict.fromkeys((said_text(state), last_user_text(state))):
+        readings = views(raw, svc.policy.leetspeak)
+        play = in_play(state["entities"], readings, state.get("memory") or {}, svc.catalog)
+        verdict = verdict or svc.policy.check(raw, readings, play, runtime.context.caller.is_staff)
     if verdict is None:
         return Command(goto="classify_intent")
     route = {

@@ -96,6 +96,8 @@ class RouterState(TypedDict):
     answer: Answer
     memory: dict[str, Any]  # carried across turns: last products, agent, facts, pending slot
     workflow: NotRequired[Workflow | None]  # the loan scoring workflow, while it waits for input
+    # The text this turn answers: the message, or for "say that again in Bangla" the question before it.
+    question: NotRequired[str]
 
 
 class RouterInput(TypedDict):
