@@ -36,12 +36,13 @@ def resolve(state: InfoState, runtime: Runtime[Context]) -> dict[str, Any]:
     aspects = state["entities"].get("aspects", [])
     named = ents.get("products") or []
     defines = bool(ents.get("terms") or ents.get("policies"))
-    # A named product, a follow-up about the last one, or a bare type asked about in detail.
+    # A named product, a follow-up about the last one, or a bare type asked about in detail; "and the Hasanah
+    # DPS?" names a term (DPS), but after the Prime DPS asks for the product its domain cue implies.
     if (
         named
         or ents.get("refers")
         or (not defines and (ents.get("follow_up") or ents.get("implied")))
-        or (ents.get("implied") and aspects)
+        or (ents.get("implied") and (aspects or ents.get("follow_up")))
     ):
         docs = turn_products(state, svc)[: max(1, min(len(named), 3))]
         if docs:

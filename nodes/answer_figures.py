@@ -60,10 +60,19 @@ def figure_domains(message: str, sources: list[str], catalog: Catalog) -> dict[s
     out: dict[str, set[str]] = {}
     for doc in docs:
         others = set().union(*(v for d, v in stated.items() if d != doc.meta.domain))
-        hits = (numbers & product_figures(doc)) - others
+        # A product's headline rate or ratio is its own even when another's tier table holds the same number:
+        # "8%" beside "7.75%" in a two-product table is the Prime Fixed Deposit's rate, whatever tiers say.
+        hits = (numbers & product_figures(doc)) - others | (numbers & headline_figures(doc))
         if hits:
             out.setdefault(doc.meta.domain, set()).update(hits)
     return out
+
+
+def headline_figures(doc: Doc[Product]) -> set[str]:
+    """A product's yearly rate and profit-sharing ratio, as canonical number strings."""
+    rates = doc.meta.rates
+    out = {canonical(v) for v in (rates.interest_rate, rates.profit_rate) if v is not None}
+    return out | (numbers_in(rates.profit_sharing_ratio) if rates.profit_sharing_ratio else set())
 
 
 def mixes_domains(answer: dict[str, Any], domains: tuple[str, ...], catalog: Catalog) -> bool:

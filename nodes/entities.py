@@ -22,8 +22,8 @@ from bank_router.turn.state import Entities, RouterState
 from nodes.restate import restated, said_text
 
 _FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|what if|and for|and the|and what about|same for|then|ok and|"
-    r"আর|তাহলে|আর যদি|এবং)\b|^(what|how) about\b"
+    r"^(and|also|what about|how about|what if|and for|and the|and what about|same for|then|ok and|r|ar|aar|"
+    r"tahole|ar jodi|আর|তাহলে|আর যদি|এবং)\b|^(what|how) about\b"
 )
 _REFERS = re.compile(
     r"\b(it|its|this one|that one|this|that|the same|the (new|extra|other|old|second|replacement) one)\b|"
@@ -123,10 +123,11 @@ def _stem_match(word: str, token: str) -> bool:
     return token == word or (len(word) >= 4 and token.startswith(word))
 
 
-def partial_product(folded: str, memory: dict[str, Any], catalog: Catalog) -> str | None:
-    """In a follow-up, "the platinum one" names a sibling of the product we were talking about."""
+def partial_product(folded: str, memory: dict[str, Any], catalog: Catalog, domains: list[str]) -> str | None:
+    """In a follow-up, "the platinum one" names a sibling of the product we were talking about; "and the
+    Hasanah DPS?" after the Prime DPS names another domain's, which is no sibling."""
     last = [catalog.products[p] for p in memory.get("last_products", []) if p in catalog.products]
-    if not last:
+    if not last or (domains and last[0].meta.domain not in domains):
         return None
     family = catalog.products_of(domain=last[0].meta.domain, vertical=last[0].meta.vertical)
     counts: dict[str, int] = {}
@@ -159,7 +160,7 @@ def extract_entities(state: RouterState, runtime: Runtime[Context]) -> dict[str,
         ents = extract(text, catalog)
     memory = state.get("memory") or {}
     if not ents.get("products") and memory.get("last_products"):
-        pid = partial_product(fold(text), memory, catalog)
+        pid = partial_product(fold(text), memory, catalog, ents.get("domains", []))
         if pid:
             ents["products"] = [pid]
             ents["refers"] = True

@@ -228,6 +228,31 @@ def test_an_answer_about_one_domain_is_kept(services: Services) -> None:
     assert _policed(services, text, [ISLAMI_DPS])["refusal"] is False
 
 
+def test_a_headline_rate_is_its_products_even_when_another_tier_states_it(services: Services) -> None:
+    # 8% is the Prime Fixed Deposit's rate and one of the Mudaraba Term Deposit's tiers: beside 7.75% in a
+    # two-product table it is still the conventional figure.
+    table = "| Interest rate (per year) | 8% | — |\n| Indicative profit rate (per year) | — | 7.75% |"
+    sources = [services.catalog.products[p].path for p in ("prime_fixed_deposit", "islami_mudaraba_term_deposit")]
+    assert set(figure_domains(table, sources, services.catalog)) == {"conventional", "islami"}
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # Banglish "r" (and) continues the conversation: the second product alone, then a refusal to rank them.
+        ["mudaraba fdr er rate koto?", "r prime fdr er?", "kontay beshi?"],
+        ["What's the Prime DPS rate?", "and the hasanah dps?", "which is more?"],
+    ],
+)
+def test_a_follow_up_in_the_other_domain_answers_one_product_then_refuses_the_ranking(
+    services: Services, turns: list[str]
+) -> None:
+    chat = Chat(services)
+    first, second, third = (chat.say(t) for t in turns)
+    assert len(second["sources"]) == 1 and second["sources"] != first["sources"] and not second["refusal"], second
+    assert third["refusal"] is True
+
+
 def test_a_figure_both_domains_state_is_attributed_to_neither(services: Services) -> None:
     # ৳500 is the minimum instalment of both DPS: it tells no domain apart.
     found = figure_domains("Both start at ৳500 a month: Mudaraba DPS and Prime DPS.", [], services.catalog)
