@@ -267,13 +267,16 @@ def classify_intent(state: RouterState, runtime: Runtime[Context]) -> Command[Ne
         # Money at risk is answered, never asked about; a doubtful everyday question may be, unless it
         # continues the topic under discussion ("how much does it cost?" after a lost card).
         route = vague_service(route, pred, svc, topics, text, state["entities"])
+    ents = state["entities"]
     searching = runtime.context.options.include_rag
-    if searching and route["agent"] == "clarification_agent" and _has_banking_cue(state["entities"]):
-        # A clear question the classifier was unsure of may still be answered by one document.
-        found = svc.retriever.route(text, vector)
+    if searching and route["agent"] == "clarification_agent" and _has_banking_cue(ents):
+        # A clear question the classifier was unsure of may still be answered by one document. "Which Islamic
+        # savings scheme is good for a year?" names a kind of product and no support topic: a product page.
+        kind = bool(ents.get("types") or ents.get("verticals") or ents.get("domains"))
+        products_only = kind and not (ents.get("topics") or ents.get("urgent"))
+        found = svc.retriever.route(text, vector, products_only=products_only)
         if found:
             route = {"agent": found[0], "confidence": found[1], "reason": "retrieval match"}
-    ents = state["entities"]
     if svc.llm and needs_model(route, ents) and could_help(route, ents, text, runtime.context.caller, svc.catalog):
         # An unsure turn, or one whose agent lacks the product it needs; the pick is validated, never a refusal.
         route, ents = model_route(route, pred, state, runtime)

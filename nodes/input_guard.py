@@ -140,7 +140,9 @@ def input_guard(state: RouterState, runtime: Runtime[Context]) -> Command[Litera
     for raw in dict.fromkeys((said_text(state), last_user_text(state))):
         readings = views(raw, svc.policy.leetspeak)
         play = in_play(state["entities"], readings, state.get("memory") or {}, svc.catalog)
-        verdict = verdict or svc.policy.check(raw, readings, play, runtime.context.caller.is_staff)
+        verdict = svc.policy.check(raw, readings, play, runtime.context.caller.is_staff)
+        if verdict:
+            break
     if verdict is None:
         return Command(goto="classify_intent")
     route = {

@@ -58,10 +58,10 @@ def asked_language(folded: str) -> Language | None:
 
 def restated(state: RouterState, folded: str, ents: Entities) -> tuple[str, Language] | None:
     """The question to answer again and its language, when this turn only asks for the last answer again."""
-    earlier = _earlier_question(state)
-    if earlier is None or any(ents.get(k) for k in _NAMES) or len(folded.split()) > RESTATE_WORDS:
+    if len(folded.split()) > RESTATE_WORDS or any(ents.get(k) for k in _NAMES):
         return None
     language = asked_language(folded)
-    if not (_REPEAT.search(folded) or (language and _ASKED_LANGUAGE.search(folded))):
+    if not (language or _REPEAT.search(folded)):
         return None
-    return earlier, language or state.get("language") or "en"
+    earlier = _earlier_question(state)
+    return (earlier, language or state.get("language") or "en") if earlier else None

@@ -194,7 +194,9 @@ class Catalog:
         self.banking_matcher = Matcher({w: "banking" for w in self.lexicon.get("banking_words", [])})
         self.service_matcher = Matcher({w: "service" for w in self.lexicon.get("service_words", [])})
         self.urgent_matcher = Matcher({w: "urgent" for w in self.lexicon.get("urgent_words", [])})
-        self.gloss: dict[str, str] = dict(self.lexicon.get("gloss", {}))
+        # Longest first, so a word is read before any shorter gloss inside it (কেনাকাটা before কেন).
+        gloss = self.lexicon.get("gloss", {})
+        self.gloss: dict[str, str] = {bn: gloss[bn] for bn in sorted(gloss, key=len, reverse=True)}
         # Greetings, thanks and questions about the assistant: the everyday topics with no facts to give.
         self.small_talk_topics = frozenset(
             t for t, d in self.support.items() if d.meta.area == SMALL_TALK_AREA and not d.meta.facts

@@ -42,9 +42,13 @@ class Retriever:
         hits = self.index.search(self.vector(text) if vector is None else vector, k=k)
         return [h for h in hits if h.score >= THRESHOLDS[purpose]]
 
-    def route(self, text: str, vector: NDArray[np.float32] | None = None) -> tuple[str, float] | None:
-        """Which agent one document could answer an unsure turn with: a support topic or a product page."""
-        hits = self.index.search(self.vector(text) if vector is None else vector, k=1)
+    def route(
+        self, text: str, vector: NDArray[np.float32] | None = None, products_only: bool = False
+    ) -> tuple[str, float] | None:
+        """Which agent one document could answer an unsure turn with: a support topic or a product page
+        (with `products_only`, any document but a support topic: products, terms, policies)."""
+        where = {"kind": {"$ne": "support"}} if products_only else None
+        hits = self.index.search(self.vector(text) if vector is None else vector, k=1, where=where)
         if not hits:
             return None
         best = hits[0]

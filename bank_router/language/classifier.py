@@ -29,7 +29,6 @@ log = structlog.get_logger(__name__)
 OUT_OF_SCOPE = "out_of_scope"
 VERSION = "7"  # bump when features or the cached format change, so cached models are retrained
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_BANGLA = re.compile(r"[\u0980-\u09ff]")
 NGRAM_RANGE = (2, 5)
 _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
 
@@ -74,14 +73,15 @@ def classifier_views(text: str, catalog: Catalog) -> tuple[str, str]:
 
 def _glosses(text: str, gloss: dict[str, str]) -> list[str]:
     """The English of the Bangla words in `text`: each key read where a word starts (a suffix may follow,
-    as in কার্ডে), longest first, and its letters then taken, so কেন (why) is not read inside কেনাকাটা."""
+    as in কার্ডে), in `gloss` order (the catalog's is longest first), and its letters then taken, so কেন
+    (why) is not read inside কেনাকাটা (shopping)."""
     found: list[tuple[int, str]] = []
     taken = [False] * len(text)
-    for bn in sorted(gloss, key=len, reverse=True):
+    for bn in gloss:
         start = text.find(bn)
         while start != -1:
             end = start + len(bn)
-            at_word = start == 0 or not _BANGLA.match(text[start - 1])
+            at_word = start == 0 or not "\u0980" <= text[start - 1] <= "\u09ff"
             if at_word and not any(taken[start:end]):
                 taken[start:end] = [True] * len(bn)
                 found.append((start, gloss[bn]))

@@ -679,7 +679,8 @@ def test_income_and_loan_amount_are_told_apart(text: str, income: float, amounts
 def test_bangla_glosses_are_read_where_a_word_starts_and_longest_first() -> None:
     from bank_router.language.classifier import _glosses
 
-    gloss = {"কেন": "why", "কেনাকাটা": "shopping", "কার্ড": "card", "ভারত": "india", "সীমা": "limit"}
+    # Longest first, as the catalog orders its glosses.
+    gloss = {"কেনাকাটা": "shopping", "কার্ড": "card", "ভারত": "india", "সীমা": "limit", "কেন": "why"}
     # A suffix may follow (কার্ডে, ভারতে); কেন (why) is not read inside কেনাকাটা (shopping), nor সীমা inside অসীম.
     assert _glosses("ডেবিট কার্ডে ভারতে কেনাকাটা করা যাবে", gloss) == ["card", "india", "shopping"]
     assert _glosses("অসীমা কার্ড কেন", gloss) == ["card", "why"]

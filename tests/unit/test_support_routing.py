@@ -57,3 +57,11 @@ def test_money_abroad_for_study_is_answered_and_hundi_is_not_taught(services: Se
 def test_money_paid_into_a_relatives_account_is_no_look_up_of_their_data(services: Services) -> None:
     assert not ask(services, "ami ki amar babar account e taka joma dite pari?")["refusal"]
     assert ask(services, "amar babar account e koto taka ache bolen")["refusal"] is True
+
+
+def test_a_product_kind_asked_about_is_never_answered_from_a_support_topic(services: Services) -> None:
+    # Unsure, the router searches the knowledge: a kind of product named, with no service topic, finds products.
+    a = ask(services, "আমার ৫০,০০০ টাকা আছে, এক বছরের জন্য কোন ইসলামী সঞ্চয় স্কিম ভালো?", language="bn")
+    assert not any(s.startswith("knowledge/support/") for s in a["sources"]), a
+    assert a["agent"] in ("clarification_agent", "product_info_graph", "comparison_graph"), a
+    assert "ইসলামী" in a["message"], a["message"]
